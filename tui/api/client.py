@@ -1,0 +1,372 @@
+"""The async DashScope client shared by the TUI, the CLI and users' scripts.
+
+One `httpx.AsyncClient` (keep-alive) per `DashScopeClient`. Safe operations (list,
+retrieve, modify, thread retrieve) retry on connection failures and 429/5xx with
+exponential backoff and jitter, honouring `Retry-After`; creates are never retried once
+the request may have reached the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tui import __version__
+from tui.api.errors import (
+    APIError,
+    ProtocolError,
+    TransportError,
+    error_for_status,
+    redact,
+)
+from tui.api.models import DeletedThread, Message, MessagePage, Thread
+from tui.api.validation import DEFAULT_LIMIT, check_content, check_limit, check_metadata, check_order
+
+log = logging.getLogger("tui.api")
+
+REGION_URLS = {
+    "intl": "https://dashscope-intl.aliyuncs.com/api/v1",
+    "cn": "https://dashscope.aliyuncs.com/api/v1",
+}
+DEFAULT_REGION = "intl"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait to connect and for each read."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+    def as_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.connect)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds (it may be a number or an HTTP date), capped; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+class DashScopeClient:
+    """Async client for the DashScope Threads and Messages API.
+
+    `transport` accepts any httpx transport; the embedded emulator is
+    `httpx.ASGITransport(app=tui.emulator.create_app(db_path))`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        workspace: str | None = None,
+        *,
+        region: str = DEFAULT_REGION,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Timeouts = Timeouts(),
+        max_tries: int = 3,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.region = region
+        self.base_url = (base_url or REGION_URLS.get(region) or REGION_URLS[DEFAULT_REGION]).rstrip("/")
+        self.workspace = workspace or None
+        self.max_tries = max(1, max_tries)
+        self._api_key = api_key or ""
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._sleep = sleep
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": f"threadscope/{__version__} (+https://pypi.org/project/threadscope/) httpx/{httpx.__version__}",
+        }
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        if self.workspace:
+            headers["X-DashScope-WorkSpace"] = self.workspace
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeouts.as_httpx(),
+            transport=transport,
+            limits=httpx.Limits(max_keepalive_connections=10, keepalive_expiry=60),
+        )
+
+    def __repr__(self) -> str:
+        return f"DashScopeClient(base_url={self.base_url!r}, workspace={self.workspace!r}, api_key={'***' if self._api_key else None})"
+
+    async def __aenter__(self) -> DashScopeClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- threads -------------------------------------------------------------------------
+
+    async def create_thread(self, *, metadata: dict[str, str] | None = None, messages: list[dict] | None = None) -> Thread:
+        """Create a thread (never retried once it may have reached the server)."""
+        body: dict[str, Any] = {}
+        if metadata:
+            body["metadata"] = check_metadata(metadata)
+        if messages:
+            for item in messages:
+                check_content(item.get("content"))
+                if item.get("metadata"):
+                    check_metadata(item["metadata"])
+            body["messages"] = messages
+        data = await self._call("POST", "/threads", json_body=body, operation="create thread", safe=False)
+        return Thread.from_wire(data)
+
+    async def retrieve_thread(self, thread_id: str) -> Thread:
+        """Fetch one thread."""
+        data = await self._call("GET", f"/threads/{thread_id}", operation=f"retrieve thread {thread_id}")
+        return Thread.from_wire(data)
+
+    async def modify_thread(self, thread_id: str, *, metadata: dict[str, str]) -> Thread:
+        """Replace a thread's metadata."""
+        body = {"metadata": check_metadata(metadata)}
+        data = await self._call("POST", f"/threads/{thread_id}", json_body=body, operation=f"modify thread {thread_id}")
+        return Thread.from_wire(data)
+
+    async def delete_thread(self, thread_id: str) -> DeletedThread:
+        """Delete a thread and its messages."""
+        data = await self._call("DELETE", f"/threads/{thread_id}", operation=f"delete thread {thread_id}")
+        return DeletedThread.from_wire(data)
+
+    # -- messages ------------------------------------------------------------------------
+
+    async def create_message(
+        self, thread_id: str, content: str, *, metadata: dict[str, str] | None = None, role: str = "user"
+    ) -> Message:
+        """Add a user message to a thread (never retried once it may have reached the server)."""
+        body: dict[str, Any] = {"role": role, "content": check_content(content)}
+        if metadata:
+            body["metadata"] = check_metadata(metadata)
+        data = await self._call(
+            "POST", f"/threads/{thread_id}/messages", json_body=body, operation=f"create message in {thread_id}", safe=False
+        )
+        return Message.from_wire(data)
+
+    async def list_messages(
+        self,
+        thread_id: str,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> MessagePage:
+        """One page of a thread's messages; `after`/`before` are exclusive message-id cursors."""
+        params = self._list_params(limit=limit, order=order, after=after, before=before, metadata=metadata)
+        data = await self._call(
+            "GET", f"/threads/{thread_id}/messages", params=params, operation=f"list messages of {thread_id}"
+        )
+        return MessagePage.from_wire(data)
+
+    async def list_messages_raw(self, thread_id: str, **kwargs: Any) -> dict[str, Any]:
+        """The list response exactly as decoded from the server (for `--json`)."""
+        params = self._list_params(**kwargs)
+        return await self._call("GET", f"/threads/{thread_id}/messages", params=params, operation=f"list messages of {thread_id}")
+
+    async def iter_messages(
+        self,
+        thread_id: str,
+        *,
+        order: str = "asc",
+        page_size: int = 100,
+        metadata: dict[str, str] | None = None,
+        after: str | None = None,
+    ) -> AsyncIterator[Message]:
+        """Every message of a thread, page by page with the `after` cursor, each exactly once."""
+        cursor = after
+        while True:
+            page = await self.list_messages(
+                thread_id, limit=page_size, order=order, after=cursor, metadata=metadata
+            )
+            for message in page.data:
+                yield message
+            if not page.has_more or not page.data:
+                return
+            next_cursor = page.last_id or page.data[-1].id
+            if next_cursor == cursor:  # a server that does not advance would loop forever
+                raise ProtocolError(f"list messages of {thread_id}", 200, next_cursor, reason="the cursor did not advance")
+            cursor = next_cursor
+
+    async def retrieve_message(self, thread_id: str, message_id: str) -> Message:
+        """Fetch one message."""
+        data = await self._call(
+            "GET", f"/threads/{thread_id}/messages/{message_id}", operation=f"retrieve message {message_id}"
+        )
+        return Message.from_wire(data)
+
+    async def modify_message(self, thread_id: str, message_id: str, *, metadata: dict[str, str]) -> Message:
+        """Replace a message's metadata with `metadata` (the whole object: keys left out are removed)."""
+        body = {"metadata": check_metadata(metadata)}
+        data = await self._call(
+            "POST",
+            f"/threads/{thread_id}/messages/{message_id}",
+            json_body=body,
+            operation=f"modify message {message_id}",
+        )
+        return Message.from_wire(data)
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @staticmethod
+    def _list_params(
+        *,
+        limit: int = DEFAULT_LIMIT,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": check_limit(limit), "order": check_order(order)}
+        if after:
+            params["after"] = after
+        if before:
+            params["before"] = before
+        if metadata:
+            params["metadata"] = json.dumps(check_metadata(metadata), ensure_ascii=False, separators=(",", ":"))
+        return params
+
+    def _redact(self, text: str) -> str:
+        return redact(text, (self._api_key,))
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        return random.uniform(0, min(self._backoff_cap, self._backoff_base * (2**attempt)))
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        safe: bool = True,
+    ) -> dict[str, Any]:
+        content = None
+        headers = None
+        if json_body is not None:
+            content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            headers = {"Content-Type": "application/json"}
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.max_tries
+            try:
+                response = await self._http.request(method, path, params=params, content=content, headers=headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # Nothing reached the server: even a create may try again.
+                if last:
+                    raise self._transport_error(operation, exc) from None
+                log.info("%s: cannot connect (%s), try %d of %d", operation, type(exc).__name__, attempt, self.max_tries)
+                await self._sleep(self._backoff(attempt, None))
+                continue
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
+                # The request may have arrived: only safe operations try again.
+                if not safe or last:
+                    raise self._transport_error(operation, exc) from None
+                await self._sleep(self._backoff(attempt, None))
+                continue
+            except httpx.TimeoutException as exc:
+                raise self._transport_error(operation, exc) from None
+            except httpx.HTTPError as exc:
+                raise self._transport_error(operation, exc) from None
+
+            if response.status_code < 400:
+                return self._decode(response, operation)
+            error = self._error(response, operation)
+            if safe and not last and response.status_code in RETRY_STATUSES:
+                wait = self._backoff(attempt, error.retry_after)
+                log.info("%s: HTTP %d, retrying in %.2f s (try %d of %d)", operation, response.status_code, wait, attempt, self.max_tries)
+                await self._sleep(wait)
+                continue
+            raise error
+
+    def _transport_error(self, operation: str, exc: Exception) -> TransportError:
+        kind = type(exc).__name__
+        detail = self._redact(str(exc)) or kind
+        if isinstance(exc, httpx.TimeoutException):
+            detail = f"timed out ({kind})"
+            hint = "the server is slow or unreachable; check your network, or raise the timeout"
+        elif isinstance(exc, httpx.ConnectError):
+            detail = f"cannot connect to {self.base_url} ({detail})"
+            hint = "check the network and the base URL (--region intl|cn, --base-url)"
+        else:
+            detail = f"connection broken ({kind}: {detail})"
+            hint = "the connection dropped; try again"
+        return TransportError(operation, detail, hint=hint)
+
+    def _decode(self, response: httpx.Response, operation: str) -> dict[str, Any]:
+        try:
+            data = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise ProtocolError(operation, response.status_code, self._snippet(response)) from None
+        if not isinstance(data, dict):
+            raise ProtocolError(operation, response.status_code, self._snippet(response), reason="the response is not a JSON object")
+        return data
+
+    def _snippet(self, response: httpx.Response) -> str:
+        text = response.content[:200].decode("utf-8", errors="replace")
+        return self._redact(text) if text else "(empty body)"
+
+    def _error(self, response: httpx.Response, operation: str) -> APIError | ProtocolError:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            # An HTML error page from a gateway: keep the status, show the start of the body.
+            error = error_for_status(
+                response.status_code,
+                None,
+                f"(not a DashScope error body: {self._snippet(response)!r})",
+                response.headers.get("X-Request-Id"),
+                operation=operation,
+                region=self.region if self.base_url in REGION_URLS.values() else None,
+                workspace=self.workspace,
+                retry_after=retry_after,
+            )
+            return error
+        return error_for_status(
+            response.status_code,
+            self._redact(str(body.get("code") or "")) or None,
+            self._redact(str(body.get("message") or "")) or None,
+            body.get("request_id") or response.headers.get("X-Request-Id"),
+            operation=operation,
+            region=self.region if self.base_url in REGION_URLS.values() else None,
+            workspace=self.workspace,
+            retry_after=retry_after,
+        )

@@ -1,0 +1,165 @@
+"""What can go wrong talking to DashScope, as exceptions a person can read.
+
+Every error says what failed, the server's `code` and `request_id` when there is one, and
+what to try. None of them ever contains the API key: texts that came from the server or
+the network are passed through `redact` before they are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_REGION_HINTS = {
+    "intl": "the key may belong to the China (Beijing) region: try --region cn",
+    "cn": "the key may belong to the international (Singapore) region: try --region intl",
+}
+
+# Things that look like DashScope keys, scrubbed even when we were not told the key.
+_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
+
+
+def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
+    """`text` with every given secret, and anything shaped like a DashScope key, replaced by `***`."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _KEY_PATTERN.sub("sk-***", text)
+
+
+class ThreadscopeError(Exception):
+    """Base of every error threadscope expects and explains instead of crashing."""
+
+    hint: str | None = None
+
+    def describe(self) -> str:
+        """The error as one or two lines for a person: what failed, details, what to try."""
+        text = str(self)
+        if self.hint:
+            text += f"\nHint: {self.hint}"
+        return text
+
+
+class APIError(ThreadscopeError):
+    """The server answered with an error status and (usually) a DashScope error body."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str | None,
+        request_id: str | None = None,
+        *,
+        operation: str = "request",
+        hint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code or f"HTTP{status}"
+        self.message = message or ""
+        self.request_id = request_id
+        self.operation = operation
+        self.retry_after = retry_after
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        text = f"{self.operation} failed: HTTP {self.status} {self.code}"
+        if self.message:
+            text += f": {self.message}"
+        if self.request_id:
+            text += f" (request_id {self.request_id})"
+        return text
+
+
+class AuthError(APIError):
+    """401 or 403: the key is wrong, for another region, or lacks access to the workspace."""
+
+
+class AuthenticationError(AuthError):
+    """401: the key was refused."""
+
+
+class PermissionDeniedError(AuthError):
+    """403: the key is valid but not allowed here."""
+
+
+class NotFoundError(APIError):
+    """404: the thread or message does not exist (for this key, region and workspace)."""
+
+
+class InvalidParameterError(APIError):
+    """400 (or 413/422): the server refused the request's parameters."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; `retry_after` says how long the server asked us to wait."""
+
+
+class ServerError(APIError):
+    """5xx: the server failed; safe operations were already retried."""
+
+
+class TransportError(ThreadscopeError):
+    """The request did not complete: no connection, a reset, or a timeout."""
+
+    def __init__(self, operation: str, detail: str, *, hint: str | None = None) -> None:
+        self.operation = operation
+        self.detail = detail
+        self.hint = hint
+        super().__init__(f"{operation} failed: {detail}")
+
+
+class ProtocolError(ThreadscopeError):
+    """The server answered, but not with the JSON object the API promises (an HTML page, a cut body)."""
+
+    def __init__(self, operation: str, status: int, snippet: str, *, reason: str = "the response is not JSON") -> None:
+        self.operation = operation
+        self.status = status
+        self.snippet = snippet
+        self.hint = "is --base-url pointing at the DashScope API (…/api/v1)? A proxy or gateway may be answering instead"
+        super().__init__(f"{operation} failed: HTTP {status}, {reason}: {snippet!r}")
+
+
+def auth_hint(status: int, region: str | None, workspace: str | None) -> str:
+    """What to try when a key is refused: the other region, a workspace, or the key itself."""
+    parts = []
+    if status == 401:
+        parts.append("check DASHSCOPE_API_KEY (or the profile's key)")
+    if region in _REGION_HINTS:
+        parts.append(_REGION_HINTS[region])
+    if not workspace:
+        parts.append("a sub-workspace key needs --workspace (or DASHSCOPE_WORKSPACE)")
+    else:
+        parts.append(f"check that workspace {workspace} exists and the key belongs to it")
+    return "; ".join(parts)
+
+
+def error_for_status(
+    status: int,
+    code: str | None,
+    message: str | None,
+    request_id: str | None,
+    *,
+    operation: str,
+    region: str | None = None,
+    workspace: str | None = None,
+    retry_after: float | None = None,
+) -> APIError:
+    """The APIError subclass for an HTTP status (decided by status, never by the code string)."""
+    kwargs = dict(operation=operation, retry_after=retry_after)
+    if status == 401:
+        return AuthenticationError(status, code, message, request_id, hint=auth_hint(status, region, workspace), **kwargs)
+    if status == 403:
+        return PermissionDeniedError(status, code, message, request_id, hint=auth_hint(status, region, workspace), **kwargs)
+    if status == 404:
+        hint = "check the id; threads live in one region and workspace: the key, --region and --workspace must match where it was created"
+        return NotFoundError(status, code, message, request_id, hint=hint, **kwargs)
+    if status == 429:
+        hint = "rate limited: wait a moment and try again" + (f" (the server asked for {retry_after:g} s)" if retry_after else "")
+        return RateLimitError(status, code, message, request_id, hint=hint, **kwargs)
+    if status >= 500:
+        return ServerError(status, code, message, request_id, hint="the service failed; try again shortly", **kwargs)
+    if status in (400, 413, 422):
+        return InvalidParameterError(status, code, message, request_id, **kwargs)
+    return APIError(status, code, message, request_id, **kwargs)

@@ -1,0 +1,162 @@
+"""Wire models of the DashScope Assistant API (Messages and Threads), pydantic v2.
+
+Every model keeps fields it does not know (`extra="allow"`) so that what the server sent
+survives a round trip; `Message.raw` is the object exactly as the server sent it, key
+order included, for the raw JSON view and `--json`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: unknown fields kept, `from`-style aliases accepted by name too."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]):
+        """Parse a decoded JSON object and remember it verbatim as `.raw`."""
+        obj = cls.model_validate(data)
+        obj._raw = data
+        return obj
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The object as the server sent it (or, when built locally, as it would be sent)."""
+        if self._raw is not None:
+            return self._raw
+        return self.to_wire()
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object for this model: the fields that were given, under their wire names."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def raw_json(self, indent: int | None = 2) -> str:
+        """`raw` as JSON text, non-ASCII kept as is."""
+        return json.dumps(self.raw, ensure_ascii=False, indent=indent)
+
+
+def ms_to_datetime(ms: int | float) -> datetime:
+    """A DashScope `created_at` (Unix time in milliseconds) as a timezone-aware UTC datetime."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+class TextValue(WireModel):
+    """`content[].text`: the text and its annotations (the key may be absent)."""
+
+    value: str = ""
+    annotations: list[Any] | None = None
+
+
+class ContentItem(WireModel):
+    """One element of a message's `content` array."""
+
+    type: str = "text"
+    text: TextValue | None = None
+
+
+class Message(WireModel):
+    """A `thread.message` object."""
+
+    id: str
+    object: str = "thread.message"
+    created_at: int
+    thread_id: str
+    role: str
+    content: list[ContentItem] = Field(default_factory=list)
+    assistant_id: str | None = ""
+    run_id: str | None = ""
+    metadata: dict[str, Any] | None = Field(default_factory=dict)
+    tool_calls: list[Any] | None = Field(default_factory=list)
+    plugin_call: dict[str, Any] | None = Field(default_factory=dict)
+    status: Any = Field(default_factory=dict)
+    from_: str | None = Field(default="", alias="from")
+    name: str | None = ""
+    display: bool | None = None
+    gmt_crete: str | None = None
+    gmt_update: str | None = None
+    request_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Every text part of the content, joined by blank lines."""
+        return "\n\n".join(item.text.value for item in self.content if item.text is not None)
+
+    @property
+    def annotations(self) -> list[Any]:
+        """Every annotation of every text part, in order."""
+        found: list[Any] = []
+        for item in self.content:
+            if item.text is not None and item.text.annotations:
+                found.extend(item.text.annotations)
+        return found
+
+    @property
+    def created(self) -> datetime:
+        """`created_at` as an aware UTC datetime."""
+        return ms_to_datetime(self.created_at)
+
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """The metadata, `{}` when the server sent null."""
+        return dict(self.metadata or {})
+
+
+class MessagePage(WireModel):
+    """A `list` response: one page of messages and its cursors."""
+
+    object: str = "list"
+    data: list[Message] = Field(default_factory=list)
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool = False
+    request_id: str | None = None
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> MessagePage:
+        """Parse a list response, keeping each message's raw object."""
+        items = data.get("data") or []
+        page = cls.model_validate({**data, "data": []})
+        page.data = [Message.from_wire(item) for item in items]
+        page._raw = data
+        return page
+
+
+class Thread(WireModel):
+    """A `thread` object."""
+
+    id: str
+    object: str = "thread"
+    created_at: int | None = None
+    metadata: dict[str, Any] | None = Field(default_factory=dict)
+    request_id: str | None = None
+
+    @property
+    def created(self) -> datetime | None:
+        """`created_at` as an aware UTC datetime, when the server sent one."""
+        return ms_to_datetime(self.created_at) if self.created_at is not None else None
+
+
+class DeletedThread(WireModel):
+    """The answer to a thread delete."""
+
+    id: str
+    object: str = "thread.deleted"
+    deleted: bool = True
+    request_id: str | None = None
+
+
+class ErrorBody(WireModel):
+    """The body of every DashScope error: `{"code", "message", "request_id"}`."""
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None

@@ -1,0 +1,115 @@
+"""Rules a request must satisfy before it is sent, shared by the client, the CLI, the editor and the emulator.
+
+DashScope follows the OpenAI-compatible metadata rules: at most 16 pairs, keys of 1–64
+characters, values strings of at most 512 characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tui.api.errors import ThreadscopeError
+
+MAX_METADATA_PAIRS = 16
+MAX_KEY_LENGTH = 64
+MAX_VALUE_LENGTH = 512
+MIN_LIMIT = 1
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+ORDERS = ("asc", "desc")
+
+
+class ValidationError(ThreadscopeError, ValueError):
+    """A request that would be refused, caught before it is sent.
+
+    `field` names what is wrong (`metadata`, `metadata.<key>`, `content`, `limit`, `order`).
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class MetadataProblem:
+    """One rule a metadata object breaks: `key` is the offending key (None for the whole object)."""
+
+    key: str | None
+    rule: str
+    message: str
+
+
+def metadata_problems(metadata: Any) -> list[MetadataProblem]:
+    """Every rule `metadata` breaks, in a stable order; empty when it may be sent."""
+    if not isinstance(metadata, dict):
+        return [MetadataProblem(None, "type", "metadata must be a JSON object of string keys to string values")]
+    problems: list[MetadataProblem] = []
+    if len(metadata) > MAX_METADATA_PAIRS:
+        problems.append(
+            MetadataProblem(
+                None,
+                "too_many",
+                f"metadata has {len(metadata)} pairs; at most {MAX_METADATA_PAIRS} are allowed",
+            )
+        )
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not key:
+            problems.append(MetadataProblem(str(key), "key_empty", "metadata keys must be non-empty strings"))
+            continue
+        if len(key) > MAX_KEY_LENGTH:
+            problems.append(
+                MetadataProblem(
+                    key,
+                    "key_too_long",
+                    f"metadata key {key[:20]!r}… is {len(key)} characters; at most {MAX_KEY_LENGTH} are allowed",
+                )
+            )
+        if not isinstance(value, str):
+            problems.append(
+                MetadataProblem(
+                    key,
+                    "value_type",
+                    f"metadata value of {key!r} must be a string, not {type(value).__name__ if value is not None else 'null'}",
+                )
+            )
+        elif len(value) > MAX_VALUE_LENGTH:
+            problems.append(
+                MetadataProblem(
+                    key,
+                    "value_too_long",
+                    f"metadata value of {key!r} is {len(value)} characters; at most {MAX_VALUE_LENGTH} are allowed",
+                )
+            )
+    return problems
+
+
+def check_metadata(metadata: Any) -> dict[str, str]:
+    """Return `metadata` unchanged if it may be sent, else raise ValidationError for the first problem."""
+    problems = metadata_problems(metadata)
+    if problems:
+        first = problems[0]
+        raise ValidationError(first.message, f"metadata.{first.key}" if first.key is not None else "metadata")
+    return metadata
+
+
+def check_content(content: Any) -> str:
+    """Message content must be a non-empty string (whitespace alone is empty)."""
+    if not isinstance(content, str) or not content.strip():
+        raise ValidationError("message content must be a non-empty string", "content")
+    return content
+
+
+def check_limit(limit: Any) -> int:
+    """`limit` must be a whole number from 1 to 100."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not MIN_LIMIT <= limit <= MAX_LIMIT:
+        raise ValidationError(f"limit must be a whole number from {MIN_LIMIT} to {MAX_LIMIT}, got {limit!r}", "limit")
+    return limit
+
+
+def check_order(order: Any) -> str:
+    """`order` is `asc` (oldest first) or `desc` (newest first)."""
+    if order not in ORDERS:
+        raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}", "order")
+    return order

@@ -1,0 +1,38 @@
+"""Make untrusted text safe to put on a terminal: control characters become visible symbols.
+
+Message content comes from users and models. An ESC byte could start a sequence that sets
+the clipboard (OSC 52), retitles the window or moves the cursor; bidi overrides and
+zero-width characters can disguise what is shown. Everything of that kind is replaced by a
+visible stand-in, so the text reads as what it is and triggers nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, C1 controls, zero-width and bidi-control characters.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ … ␟ (ESC shows as ␛)
+    if code == 0x7F:
+        return "␡"
+    return f"<U+{code:04X}>"
+
+
+def make_inert(text: str) -> str:
+    """`text` with every control, zero-width and bidi-control character shown as a visible symbol."""
+    return _UNSAFE.sub(_visible, text)
+
+
+def one_line(text: str, width: int | None = None) -> str:
+    """The first non-empty line of `text`, made inert, cut to `width` with an ellipsis."""
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    line = make_inert(line.replace("\t", " "))
+    if width is not None and len(line) > width:
+        line = line[: max(0, width - 1)] + "…"
+    return line

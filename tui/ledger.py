@@ -1,0 +1,126 @@
+"""The thread ledger: DashScope cannot list threads, so threadscope remembers the ones you touched.
+
+One JSON file in the user data dir; entries are kept per backend (a thread id from the
+embedded emulator means nothing on the intl region).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+@dataclass
+class LedgerEntry:
+    """One remembered thread."""
+
+    thread_id: str
+    backend: str
+    label: str = ""
+    last_opened: str = ""  # ISO 8601, UTC
+    messages_seen: int = 0
+    pinned: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class ThreadLedger:
+    """The threads remembered for one backend, stored in one JSON file shared by every backend."""
+
+    def __init__(self, path: Path, backend: str) -> None:
+        self.path = Path(path)
+        self.backend = backend
+
+    def _load_all(self) -> list[LedgerEntry]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError):
+            # A damaged ledger must not stop the app; keep a copy for the user and start afresh.
+            try:
+                os.replace(self.path, self.path.with_suffix(".damaged.json"))
+            except OSError:
+                pass
+            return []
+        entries = []
+        known = set(LedgerEntry.__dataclass_fields__)
+        for item in raw.get("threads", []) if isinstance(raw, dict) else []:
+            if isinstance(item, dict) and "thread_id" in item and "backend" in item:
+                entries.append(LedgerEntry(**{k: v for k, v in item.items() if k in known}))
+        return entries
+
+    def _save_all(self, entries: list[LedgerEntry]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"version": 1, "threads": [asdict(e) for e in entries]}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
+        os.replace(tmp, self.path)
+
+    def entries(self) -> list[LedgerEntry]:
+        """This backend's threads: pinned first, then most recently opened."""
+        mine = [e for e in self._load_all() if e.backend == self.backend]
+        mine.sort(key=lambda e: e.last_opened, reverse=True)
+        mine.sort(key=lambda e: not e.pinned)
+        return mine
+
+    def get(self, thread_id: str) -> LedgerEntry | None:
+        return next((e for e in self.entries() if e.thread_id == thread_id), None)
+
+    def _update(self, thread_id: str, change) -> LedgerEntry:
+        entries = self._load_all()
+        entry = next((e for e in entries if e.backend == self.backend and e.thread_id == thread_id), None)
+        if entry is None:
+            entry = LedgerEntry(thread_id=thread_id, backend=self.backend)
+            entries.append(entry)
+        change(entry)
+        self._save_all(entries)
+        return entry
+
+    def record(
+        self, thread_id: str, *, label: str | None = None, messages_seen: int | None = None, touch: bool = True
+    ) -> LedgerEntry:
+        """Remember a thread opened, created or exported (a label given here does not replace one the user set)."""
+
+        def change(entry: LedgerEntry) -> None:
+            if touch:
+                entry.last_opened = now_iso()
+            if label and not entry.label:
+                entry.label = label
+            if messages_seen is not None:
+                entry.messages_seen = max(entry.messages_seen, messages_seen)
+
+        return self._update(thread_id, change)
+
+    def seed(self, threads: list[tuple[str, str]]) -> None:
+        """Add known threads (the demo's) that are not there yet, without touching the others."""
+        entries = self._load_all()
+        have = {(e.backend, e.thread_id) for e in entries}
+        added = False
+        for thread_id, label in threads:
+            if (self.backend, thread_id) not in have:
+                entries.append(LedgerEntry(thread_id=thread_id, backend=self.backend, label=label))
+                added = True
+        if added:
+            self._save_all(entries)
+
+    def set_label(self, thread_id: str, label: str) -> LedgerEntry:
+        """Give a thread a name the user chose."""
+        return self._update(thread_id, lambda e: setattr(e, "label", label))
+
+    def toggle_pin(self, thread_id: str) -> LedgerEntry:
+        """Pin a thread to the top, or unpin it."""
+        return self._update(thread_id, lambda e: setattr(e, "pinned", not e.pinned))
+
+    def forget(self, thread_id: str) -> None:
+        """Drop a thread from the ledger (the thread itself is not touched)."""
+        entries = [e for e in self._load_all() if not (e.backend == self.backend and e.thread_id == thread_id)]
+        self._save_all(entries)
