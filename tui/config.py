@@ -264,15 +264,13 @@ def save_preference(settings: Settings, key: str, value: Any) -> None:
     path = settings.config_path
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     rendered = f"{key} = {_toml_value(value)}"
-    for index, line in enumerate(lines):
-        if line.startswith("["):
-            break
-        if line.split("=", 1)[0].strip() == key:
-            lines[index] = rendered
-            break
+    # Top-level keys live before the first [table]; replace ours there, or add it there.
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    existing = next((i for i in range(first_table) if lines[i].split("=", 1)[0].strip() == key), None)
+    if existing is not None:
+        lines[existing] = rendered
     else:
-        insert_at = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
-        lines.insert(insert_at, rendered)
+        lines.insert(first_table, rendered)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
