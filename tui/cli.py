@@ -217,7 +217,8 @@ def open_thread(thread_id: str) -> None:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")
 @click.option("--demo-data", is_flag=True, help="Seed the demo threads if the database has none.")
 @click.option("--api-key", "serve_key", metavar="KEY", help="Accept only this key (401 InvalidApiKey otherwise).")
-def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key: str | None) -> None:
+@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,update:500@0.3,any:delay=2s'.")
+def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key: str | None, faults: str | None) -> None:
     """Serve the emulator over HTTP at http://HOST:PORT/api/v1 (the official SDK works against it)."""
     from tui.config import data_dir
     from tui.emulator.server import serve as run_server
@@ -226,7 +227,11 @@ def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key
         db_path = data_dir() / "emulator.sqlite3"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        run_server(host=host, port=port, db_path=db_path, demo_data=demo_data, api_key=serve_key)
+        if faults:
+            from tui.emulator.faults import parse_faults
+
+            parse_faults(faults)  # a bad spec is a usage error, before anything binds
+        run_server(host=host, port=port, db_path=db_path, demo_data=demo_data, api_key=serve_key, faults=faults)
     except ValueError as exc:
         fail_usage(str(exc))
 
