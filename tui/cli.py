@@ -230,7 +230,10 @@ def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key
         if faults:
             from tui.emulator.faults import parse_faults
 
-            parse_faults(faults)  # a bad spec is a usage error, before anything binds
+            try:
+                parse_faults(faults)  # a bad spec is a usage error, before anything binds
+            except ValueError as exc:
+                fail_usage(str(exc))
         run_server(host=host, port=port, db_path=db_path, demo_data=demo_data, api_key=serve_key, faults=faults)
     except ValueError as exc:
         fail_usage(str(exc))
