@@ -303,12 +303,13 @@ async def messages_list(
     """List a thread's messages (newest first by default)."""
     metadata = metadata_from_options(pairs, None)
     if every_page:
+        if as_json:
+            async for item in client.iter_raw_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
+                print_json(item, compact=True)
+            return
         first = True
         async for message in client.iter_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
-            if as_json:
-                print_json(message.raw, compact=True)
-            else:
-                print_table([message], header=first)
+            print_table([message], header=first)
             first = False
         return
     if as_json:

@@ -56,13 +56,14 @@ async def _stream(client: DashScopeClient, thread_id: str, fmt: str, stream: IO[
         stream.write("[")
     elif fmt == "md":
         stream.write(f"# Thread `{thread_id}`\n\n")
-    async for message in client.iter_messages(thread_id, order="asc", page_size=EXPORT_PAGE_SIZE):
+    # Raw objects, not models: the export is exactly what the server sent, and parsing is skipped.
+    async for item in client.iter_raw_messages(thread_id, order="asc", page_size=EXPORT_PAGE_SIZE):
         if fmt == "jsonl":
-            stream.write(json.dumps(message.raw, ensure_ascii=False, separators=(",", ":")) + "\n")
+            stream.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
         elif fmt == "json":
-            stream.write(("\n" if count == 0 else ",\n") + json.dumps(message.raw, ensure_ascii=False))
+            stream.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
         else:
-            stream.write(_markdown_block(message))
+            stream.write(_markdown_block(Message.from_wire(item)))
         count += 1
     if fmt == "json":
         stream.write("\n]\n" if count else "]\n")

@@ -205,19 +205,50 @@ class DashScopeClient:
         after: str | None = None,
     ) -> AsyncIterator[Message]:
         """Every message of a thread, page by page with the `after` cursor, each exactly once."""
+        async for item in self.iter_raw_messages(
+            thread_id, order=order, page_size=page_size, metadata=metadata, after=after
+        ):
+            yield Message.from_wire(item)
+
+    async def iter_raw_messages(
+        self,
+        thread_id: str,
+        *,
+        order: str = "asc",
+        page_size: int = 100,
+        metadata: dict[str, str] | None = None,
+        after: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Like `iter_messages`, but each message as the JSON object the server sent (for export).
+
+        The next page is requested as soon as this one's cursor is known, so the server
+        works on it while this page is consumed.
+        """
+        operation = f"list messages of {thread_id}"
+        path = f"/threads/{thread_id}/messages"
+
+        def fetch(cursor: str | None) -> asyncio.Future[dict[str, Any]]:
+            params = self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
+            return asyncio.ensure_future(self._call("GET", path, params=params, operation=operation))
+
         cursor = after
-        while True:
-            page = await self.list_messages(
-                thread_id, limit=page_size, order=order, after=cursor, metadata=metadata
-            )
-            for message in page.data:
-                yield message
-            if not page.has_more or not page.data:
-                return
-            next_cursor = page.last_id or page.data[-1].id
-            if next_cursor == cursor:  # a server that does not advance would loop forever
-                raise ProtocolError(f"list messages of {thread_id}", 200, next_cursor, reason="the cursor did not advance")
-            cursor = next_cursor
+        pending: asyncio.Future[dict[str, Any]] | None = fetch(cursor)
+        try:
+            while pending is not None:
+                data = await pending
+                pending = None
+                items = data.get("data") or []
+                if data.get("has_more") and items:
+                    next_cursor = data.get("last_id") or items[-1].get("id")
+                    if not next_cursor or next_cursor == cursor:  # a server that does not advance would loop forever
+                        raise ProtocolError(operation, 200, str(next_cursor), reason="the list cursor did not advance")
+                    cursor = next_cursor
+                    pending = fetch(cursor)
+                for item in items:
+                    yield item
+        finally:
+            if pending is not None:
+                pending.cancel()
 
     async def retrieve_message(self, thread_id: str, message_id: str) -> Message:
         """Fetch one message."""

@@ -19,6 +19,18 @@ class WireModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object for this model: the fields that were given, under their wire names."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class WireObject(WireModel):
+    """A top-level API object, which remembers the JSON object it was parsed from.
+
+    Only top-level objects carry it: a private attribute on every nested model would cost
+    a third of the parse time of a page.
+    """
+
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
     @classmethod
@@ -34,10 +46,6 @@ class WireModel(BaseModel):
         if self._raw is not None:
             return self._raw
         return self.to_wire()
-
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON object for this model: the fields that were given, under their wire names."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
     def raw_json(self, indent: int | None = 2) -> str:
         """`raw` as JSON text, non-ASCII kept as is."""
@@ -63,7 +71,7 @@ class ContentItem(WireModel):
     text: TextValue | None = None
 
 
-class Message(WireModel):
+class Message(WireObject):
     """A `thread.message` object."""
 
     id: str
@@ -110,7 +118,7 @@ class Message(WireModel):
         return dict(self.metadata or {})
 
 
-class MessagePage(WireModel):
+class MessagePage(WireObject):
     """A `list` response: one page of messages and its cursors."""
 
     object: str = "list"
@@ -130,7 +138,7 @@ class MessagePage(WireModel):
         return page
 
 
-class Thread(WireModel):
+class Thread(WireObject):
     """A `thread` object."""
 
     id: str
@@ -145,7 +153,7 @@ class Thread(WireModel):
         return ms_to_datetime(self.created_at) if self.created_at is not None else None
 
 
-class DeletedThread(WireModel):
+class DeletedThread(WireObject):
     """The answer to a thread delete."""
 
     id: str
@@ -154,7 +162,7 @@ class DeletedThread(WireModel):
     request_id: str | None = None
 
 
-class ErrorBody(WireModel):
+class ErrorBody(WireObject):
     """The body of every DashScope error: `{"code", "message", "request_id"}`."""
 
     code: str | None = None
