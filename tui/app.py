@@ -1,0 +1,251 @@
+"""ThreadscopeApp: composes the screens, owns the client, the ledger and the clipboard."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.api.client import DashScopeClient
+from tui.api.errors import ThreadscopeError
+from tui.config import Settings, save_preference
+from tui.ledger import ThreadLedger
+from tui.screens.browser import BrowserScreen
+from tui.screens.ledger import LedgerScreen
+
+THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
+
+
+def thread_id_problem(value: str) -> str | None:
+    """Why `value` is not a thread id, or None if it looks like one."""
+    if not value:
+        return "Type a thread id (thread_<uuid>)."
+    if not THREAD_ID.match(value):
+        return f"{value!r} is not a thread id: they look like thread_e99a9fe7-0433-426f-98ad-a5139c36579c"
+    return None
+
+
+class ThreadscopeApp(App):
+    """The TUI. Everything it shows about the server comes through one DashScopeClient."""
+
+    TITLE = "threadscope"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+    CSS = """
+    Screen { background: $background; }
+    """
+
+    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.start_thread = open_thread
+        self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
+        self.theme_warnings: list[str] = []
+        self._register_themes()
+
+    # -- start-up ----------------------------------------------------------------------------
+
+    def _register_themes(self) -> None:
+        try:
+            from tui.themes import apply_theme, register_themes
+        except ImportError:
+            return
+        self.theme_warnings = register_themes(self, self.settings.config_dir / "themes")
+        warning = apply_theme(self, self.settings.theme)
+        if warning:
+            self.theme_warnings.append(warning)
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        if self.settings.embedded:
+            from tui.emulator.demo import DEMO_THREADS
+
+            self.ledger.seed(DEMO_THREADS)
+        self.push_screen(LedgerScreen())
+        if self.start_thread:
+            self.open_thread(self.start_thread)
+        for warning in [*self.settings.warnings, *self.theme_warnings]:
+            self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_mounted and theme != self.settings.theme:
+            self.settings.theme = theme
+            try:
+                save_preference(self.settings, "theme", theme)
+            except OSError as exc:
+                self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
+
+    def role_styles(self) -> dict[str, str]:
+        variables = self.theme_variables
+        return {
+            "user": f"bold {variables.get('role-user', variables.get('accent', 'cyan'))}",
+            "assistant": f"bold {variables.get('role-assistant', variables.get('success', 'green'))}",
+        }
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def open_thread(self, thread_id: str) -> None:
+        """Show a thread's browser (and remember the thread)."""
+        problem = thread_id_problem(thread_id)
+        if problem:
+            self.notify(problem, severity="error", markup=False)
+            return
+        self.remember_thread(thread_id)
+        while isinstance(self.screen, BrowserScreen):
+            self.pop_screen()
+        self.push_screen(BrowserScreen(thread_id))
+
+    def show_ledger(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, LedgerScreen):
+            self.pop_screen()
+
+    def action_open_thread(self) -> None:
+        from tui.screens.prompt import InputPrompt
+
+        def done(thread_id: str | None) -> None:
+            if thread_id:
+                self.open_thread(thread_id)
+
+        self.push_screen(
+            InputPrompt("Open a thread by id", placeholder="thread_…", check=thread_id_problem,
+                        hint="DashScope cannot list threads: paste an id from your code or logs."),
+            done,
+        )
+
+    @work(exclusive=True, group="thread")
+    async def create_thread(self) -> None:
+        if self.settings.read_only:
+            self.notify(f"Profile {self.settings.profile} is read-only.", severity="warning", markup=False)
+            return
+        try:
+            thread = await self.client.create_thread()
+        except ThreadscopeError as exc:
+            self.report(exc)
+            return
+        self.ledger.record(thread.id, label="new thread")
+        self.open_thread(thread.id)
+
+    def remember_thread(self, thread_id: str, seen: int | None = None) -> None:
+        try:
+            self.ledger.record(thread_id, messages_seen=seen)
+        except OSError as exc:
+            self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
+
+    # -- feedback ----------------------------------------------------------------------------
+
+    def report(self, error: ThreadscopeError, headline: str | None = None) -> None:
+        """An expected failure as a notice: what failed, code, request_id, and what to try."""
+        text = error.describe()
+        if headline:
+            text = f"{headline}\n{text}"
+        self.notify(text, severity="error", timeout=12, markup=False)
+
+    def copy(self, what: str, text: str) -> None:
+        """Copy `text`: through the terminal (OSC 52) always, and the system clipboard when there is one."""
+        self.copy_to_clipboard(text)
+        try:
+            import pyperclip
+
+            pyperclip.copy(text)
+        except Exception:  # pyperclip raises its own exception type, or others without a display
+            self.notify(f"Sent {what} to the terminal clipboard (OSC 52).", timeout=3, markup=False)
+            return
+        self.notify(f"Copied {what} to the clipboard.", timeout=3, markup=False)
+
+    # -- write flows (their screens live in tui/screens) -------------------------------------
+
+    def edit_metadata(self, browser: BrowserScreen) -> None:
+        message = browser.store.selected
+        if message is None:
+            self.notify("No message selected.", severity="warning")
+            return
+        if self._read_only():
+            return
+        from tui.journal import EditJournal
+        from tui.screens.metadata_editor import MetadataEditor
+
+        def done(saved) -> None:
+            if saved is not None:
+                browser.message_saved(saved)
+
+        self.push_screen(MetadataEditor(self.client, message, journal=EditJournal(self.settings.journal_path)), done)
+
+    def compose_message(self, browser: BrowserScreen) -> None:
+        if self._read_only():
+            return
+        from tui.screens.compose import ComposeScreen
+
+        def done(created) -> None:
+            if created is not None:
+                browser.message_created(created)
+
+        self.push_screen(ComposeScreen(self.client, browser.thread_id), done)
+
+    def undo_edit(self, browser: BrowserScreen) -> None:
+        if self._read_only():
+            return
+        self.run_undo(browser)
+
+    @work(exclusive=True, group="undo")
+    async def run_undo(self, browser: BrowserScreen) -> None:
+        from tui.journal import EditJournal, UndoRefused, undo_last_edit
+
+        try:
+            restored = await undo_last_edit(self.client, EditJournal(self.settings.journal_path))
+        except UndoRefused as exc:
+            self.notify(str(exc), severity="warning", timeout=8, markup=False)
+            return
+        except ThreadscopeError as exc:
+            self.report(exc)
+            return
+        if restored.thread_id == browser.thread_id:
+            browser.message_saved(restored)
+        self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
+
+    def _read_only(self) -> bool:
+        if self.settings.read_only:
+            self.notify(f"Profile {self.settings.profile} is read-only: edits and compose are off.",
+                        severity="warning", markup=False)
+            return True
+        return False
+
+    # -- help and palette --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        # Group the active keys by binding id: after remapping, one action may have several keys.
+        grouped: dict[str, tuple[list[str], str]] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description))
+            keys.append(self.get_key_display(binding))
+        rows = [(", ".join(keys), description, binding_id) for binding_id, (keys, description) in grouped.items()]
+        self.push_screen(HelpScreen(rows, f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Open thread", "Open a thread by its id", self.action_open_thread)
+        yield SystemCommand("Thread ledger", "Go back to the list of remembered threads", self.show_ledger)
+        if isinstance(screen, BrowserScreen):
+            for binding in screen.BINDINGS:
+                if isinstance(binding, Binding) and binding.description and binding.id:
+                    action = getattr(screen, f"action_{binding.action}", None)
+                    if action is not None:
+                        yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", action)
+
+
+def make_app(settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> ThreadscopeApp:
+    """The app for these settings and this client (the caller closes the client after the run)."""
+    return ThreadscopeApp(settings, client, open_thread=open_thread)

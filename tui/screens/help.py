@@ -1,0 +1,41 @@
+"""Help (`?`): the keys as they are now, after the user's remapping."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of (keys, what they do, binding id) taken from the screen the user came from."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; max-height: 90%; height: auto; border: round $accent; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]], title: str) -> None:
+        super().__init__()
+        self.rows = rows
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        table.add_column("keys", no_wrap=True)
+        table.add_column("does")
+        table.add_column("binding id (for [keymap] in config.toml)", style="dim", no_wrap=True)
+        for keys, description, binding_id in self.rows:
+            table.add_row(Text(keys), Text(description), Text(binding_id))
+        with VerticalScroll():
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(table)
+            yield Static(Text("\nRemap any key in config.toml, e.g.  [keymap]  next_page = \"right\"", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,148 @@
+"""Home: the thread ledger. DashScope cannot list threads, so threadscope remembers them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tui.inert import make_inert, one_line
+from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.app import ThreadscopeApp
+
+
+class LedgerScreen(Screen):
+    """Every thread opened, created or exported on this backend: pinned first, then most recent."""
+
+    DEFAULT_CSS = """
+    LedgerScreen DataTable { height: 1fr; }
+    LedgerScreen #ledger-empty { padding: 1 2; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("enter", "open_selected", "Open", id="ledger.open"),
+        Binding("o", "open_thread", "Open by id", id="open_thread"),
+        Binding("N", "new_thread", "New thread", id="ledger.new"),
+        Binding("l", "label", "Label", id="ledger.label"),
+        Binding("x", "pin", "Pin", id="ledger.pin"),
+        Binding("d", "forget", "Forget", id="ledger.forget"),
+        Binding("j", "cursor_down", "Down", show=False, id="ledger.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="ledger.up"),
+    ]
+
+    @property
+    def tsapp(self) -> ThreadscopeApp:
+        from tui.app import ThreadscopeApp
+
+        app = self.app
+        assert isinstance(app, ThreadscopeApp)
+        return app
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="ledger-empty", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("", key="pin", width=1)
+        table.add_column("label", key="label", width=40)
+        table.add_column("thread id", key="thread")
+        table.add_column("last opened", key="opened", width=16)
+        table.add_column("seen", key="seen", width=6)
+        settings = self.tsapp.settings
+        self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
+                                       workspace=settings.workspace, where="thread ledger")
+        self.refresh_ledger()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_ledger()
+
+    def refresh_ledger(self, select: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        current = select or (self.selected_thread() if table.row_count else None)
+        table.clear()
+        entries = self.tsapp.ledger.entries()
+        for entry in entries:
+            opened = ""
+            if entry.last_opened:
+                opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
+            table.add_row(
+                Text("★" if entry.pinned else ""),
+                Text(one_line(entry.label or "", 40) or "—"),
+                Text(make_inert(entry.thread_id)),
+                Text(opened, style="dim"),
+                Text(str(entry.messages_seen) if entry.messages_seen else "", style="dim"),
+                key=entry.thread_id,
+            )
+        empty = self.query_one("#ledger-empty", Static)
+        empty.display = not entries
+        empty.update("No threads yet. Press o to open one by id, or N to create one.")
+        if current is not None:
+            for index, entry in enumerate(entries):
+                if entry.thread_id == current:
+                    table.move_cursor(row=index)
+
+    def selected_thread(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_selected()
+
+    def action_open_selected(self) -> None:
+        thread_id = self.selected_thread()
+        if thread_id:
+            self.tsapp.open_thread(thread_id)
+
+    def action_open_thread(self) -> None:
+        self.tsapp.action_open_thread()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_new_thread(self) -> None:
+        self.tsapp.create_thread()
+
+    def action_label(self) -> None:
+        from tui.screens.prompt import InputPrompt
+
+        thread_id = self.selected_thread()
+        if not thread_id:
+            return
+        entry = self.tsapp.ledger.get(thread_id)
+
+        def done(label: str | None) -> None:
+            if label is not None:
+                self.tsapp.ledger.set_label(thread_id, label)
+                self.refresh_ledger(select=thread_id)
+
+        self.app.push_screen(InputPrompt(f"Label for {thread_id}", value=entry.label if entry else ""), done)
+
+    def action_pin(self) -> None:
+        thread_id = self.selected_thread()
+        if thread_id:
+            self.tsapp.ledger.toggle_pin(thread_id)
+            self.refresh_ledger(select=thread_id)
+
+    def action_forget(self) -> None:
+        thread_id = self.selected_thread()
+        if thread_id:
+            self.tsapp.ledger.forget(thread_id)
+            self.refresh_ledger()
+            self.notify(f"Forgot {thread_id} (the thread itself is untouched).", timeout=3, markup=False)

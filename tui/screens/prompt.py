@@ -1,0 +1,58 @@
+"""A one-line question in a modal: open a thread by id, filter, search, label."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+
+class InputPrompt(ModalScreen[str | None]):
+    """Ask for one line; `check` returns an error to show (and keep the prompt open) or None."""
+
+    DEFAULT_CSS = """
+    InputPrompt { align: center middle; }
+    InputPrompt > Vertical { width: 72; height: auto; border: round $accent; background: $surface; padding: 1 2; }
+    InputPrompt Label { margin-bottom: 1; }
+    InputPrompt #prompt-hint { color: $text-muted; margin-top: 1; }
+    InputPrompt #prompt-error { color: $error; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, title: str, *, value: str = "", placeholder: str = "", hint: str = "",
+                 check: Callable[[str], str | None] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.hint = hint
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static("", id="prompt-error", markup=False)
+            if self.hint:
+                yield Static(self.hint, id="prompt-hint", markup=False)
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.cursor_blink = False
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        problem = self.check(value) if self.check else None
+        if problem:
+            self.query_one("#prompt-error", Static).update(problem)
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

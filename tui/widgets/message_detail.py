@@ -1,0 +1,194 @@
+"""The detail pane: every field of one message, its text as Markdown, or the raw JSON as sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, Static
+
+from tui.api.models import Message
+from tui.inert import make_inert
+
+# Past this, Markdown layout is too slow to be worth it: show the text plain (still inert).
+MARKDOWN_MAX_CHARS = 40_000
+MARKDOWN_MAX_LINES = 1_500
+PLAIN_MAX_CHARS = 200_000
+
+
+def relative(when: datetime, now: datetime | None = None) -> str:
+    """'3 minutes ago', '2 days ago', 'in 5 seconds'."""
+    now = now or datetime.now(UTC)
+    seconds = (now - when).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("year", 31_536_000), ("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            count = int(seconds // size)
+            words = f"{count} {unit}{'' if count == 1 else 's'}"
+            return f"in {words}" if future else f"{words} ago"
+    return ""
+
+
+def pretty_json(value: Any) -> str:
+    return make_inert(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def describe_tool_call(call: Any) -> Text:
+    """A tool call as `name(arguments)` and its output, readable, inert."""
+    text = Text()
+    if not isinstance(call, dict):
+        text.append(pretty_json(call))
+        return text
+    function = call.get("function") if isinstance(call.get("function"), dict) else {}
+    name = function.get("name") or call.get("type") or "?"
+    text.append(make_inert(str(name)), style="bold")
+    text.append(f"  {make_inert(str(call.get('id', '')))}  {make_inert(str(call.get('type', '')))}\n", style="dim")
+    for label in ("arguments", "output"):
+        value = function.get(label)
+        if value in (None, ""):
+            continue
+        try:
+            value = json.loads(value) if isinstance(value, str) else value
+            shown = pretty_json(value)
+        except ValueError:
+            shown = make_inert(str(value))
+        text.append(f"{label}: ", style="italic")
+        text.append(shown + "\n")
+    extra = {k: v for k, v in call.items() if k not in ("function", "id", "type")}
+    if extra:
+        text.append(pretty_json(extra) + "\n")
+    return text
+
+
+class MessageDetail(VerticalScroll, can_focus=True):
+    """Shows one message: rendered (fields, Markdown, annotations, tools, metadata) or raw JSON."""
+
+    DEFAULT_CSS = """
+    MessageDetail { padding: 0 1; }
+    MessageDetail > .section { color: $text-muted; text-style: bold; margin-top: 1; }
+    MessageDetail > #detail-header { margin-bottom: 0; }
+    MessageDetail > Markdown { margin: 0; padding: 0; }
+    MessageDetail > #detail-empty { color: $text-muted; margin: 1 0; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.message: Message | None = None
+        self.raw = False
+        self.empty_text = "No message selected."
+
+    def show(self, message: Message | None, *, raw: bool | None = None) -> None:
+        """Render `message` (None: an empty pane) in the current or given mode."""
+        if raw is not None:
+            self.raw = raw
+        same = message is not None and self.message is not None and message.raw is self.message.raw
+        self.message = message
+        if same and getattr(self, "_rendered_raw", None) == self.raw:
+            return
+        self._rendered_raw = self.raw
+        self.remove_children()
+        self.scroll_home(animate=False)
+        if message is None:
+            self.mount(Static(self.empty_text, id="detail-empty", markup=False))
+            return
+        if self.raw:
+            self.mount(Static(self._raw_view(message), id="detail-raw"))
+            return
+        self.mount_all(self._rendered_view(message))
+
+    @staticmethod
+    def _raw_view(message: Message) -> Syntax:
+        return Syntax(pretty_json(message.raw), "json", word_wrap=True, background_color="default", theme="ansi_dark")
+
+    def _rendered_view(self, message: Message) -> list[Static | Markdown]:
+        widgets: list[Static | Markdown] = [Static(self._header(message), id="detail-header")]
+        body = message.text
+        widgets.append(Static("Text", classes="section", markup=False))
+        if not body:
+            widgets.append(Static(Text("(no text content)", style="dim italic")))
+        elif len(body) > MARKDOWN_MAX_CHARS or body.count("\n") > MARKDOWN_MAX_LINES:
+            shown = make_inert(body[:PLAIN_MAX_CHARS])
+            note = "" if len(body) <= PLAIN_MAX_CHARS else f"\n… {len(body) - PLAIN_MAX_CHARS:,} more characters (see raw JSON or export)"
+            widgets.append(Static(Text(f"(long message: {len(body):,} characters, shown as plain text)\n", style="dim italic")
+                                  + Text(shown + note), id="detail-text"))
+        else:
+            widgets.append(Markdown(make_inert(body), id="detail-markdown", open_links=False))
+        if message.annotations:
+            widgets.append(Static(f"Annotations ({len(message.annotations)})", classes="section", markup=False))
+            widgets.append(Static(self._annotations(message.annotations), id="detail-annotations"))
+        if message.tool_calls:
+            widgets.append(Static(f"Tool calls ({len(message.tool_calls)})", classes="section", markup=False))
+            text = Text()
+            for call in message.tool_calls:
+                text.append_text(describe_tool_call(call))
+            widgets.append(Static(text, id="detail-tools"))
+        if message.plugin_call:
+            widgets.append(Static("Plugin call", classes="section", markup=False))
+            widgets.append(Static(Text(pretty_json(message.plugin_call)), id="detail-plugin"))
+        metadata = message.metadata_dict
+        widgets.append(Static(f"Metadata ({len(metadata)})", classes="section", markup=False))
+        if metadata:
+            table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+            table.add_column("key", no_wrap=True)
+            table.add_column("value", overflow="fold")
+            for key, value in metadata.items():
+                table.add_row(Text(make_inert(str(key))), Text(make_inert(str(value))))
+            widgets.append(Static(table, id="detail-metadata"))
+        else:
+            widgets.append(Static(Text("(none)", style="dim italic"), id="detail-metadata"))
+        return widgets
+
+    @staticmethod
+    def _header(message: Message) -> Text:
+        created = message.created
+        local = created.astimezone()
+        rows = [
+            ("id", message.id),
+            ("role", message.role),
+            ("created", f"{created:%Y-%m-%d %H:%M:%S}.{created.microsecond // 1000:03d} UTC · {relative(created)}"
+                        + (f" · local {local:%H:%M:%S %Z}" if local.utcoffset() else "")),
+            ("thread_id", message.thread_id),
+        ]
+        if message.assistant_id:
+            rows.append(("assistant_id", message.assistant_id))
+        if message.run_id:
+            rows.append(("run_id", message.run_id))
+        status = message.status
+        if status:
+            rows.append(("status", status.get("status", json.dumps(status)) if isinstance(status, dict) else str(status)))
+        if message.name:
+            rows.append(("name", message.name))
+        text = Text()
+        for index, (label, value) in enumerate(rows):
+            text.append(f"{label:<13}", style="dim")
+            text.append(make_inert(str(value)), style="bold" if label == "id" else "")
+            if index < len(rows) - 1:
+                text.append("\n")
+        return text
+
+    @staticmethod
+    def _annotations(annotations: list[Any]) -> Text:
+        text = Text()
+        for note in annotations:
+            if not isinstance(note, dict):
+                text.append(pretty_json(note) + "\n")
+                continue
+            kind = note.get("type", "annotation")
+            text.append(make_inert(str(kind)), style="bold")
+            if note.get("text"):
+                text.append(f"  {make_inert(str(note['text']))}")
+            if "start_index" in note:
+                text.append(f"  [{note.get('start_index')}–{note.get('end_index')}]", style="dim")
+            detail = note.get(kind) if isinstance(note.get(kind), dict) else None
+            if detail:
+                for key, value in detail.items():
+                    text.append(f"\n    {make_inert(str(key))}: ", style="dim")
+                    text.append(make_inert(str(value)))
+            text.append("\n")
+        return text
