@@ -224,13 +224,17 @@ class ThreadscopeApp(App):
         from tui.screens.help import HelpScreen
 
         # Group the active keys by binding id: after remapping, one action may have several keys.
+        # Walk every node in the binding chain (focused widget → screen → app), not the
+        # key-deduplicated active map, so a key remapped onto one a widget also uses still shows.
         grouped: dict[str, tuple[list[str], str]] = {}
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description:
-                continue
-            keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description))
-            keys.append(self.get_key_display(binding))
+        for _node, bindings_map in self.screen._binding_chain:
+            for _key, binding in bindings_map:
+                if not binding.description:
+                    continue
+                keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description))
+                shown = self.get_key_display(binding)
+                if shown not in keys:
+                    keys.append(shown)
         rows = [(", ".join(keys), description, binding_id) for binding_id, (keys, description) in grouped.items()]
         self.push_screen(HelpScreen(rows, f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"))
 

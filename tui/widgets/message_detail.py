@@ -82,67 +82,111 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self.message: Message | None = None
         self.raw = False
         self.empty_text = "No message selected."
+        self._rendered: tuple[object, bool] | None = None
+
+    def compose(self):
+        # A fixed set of children updated in place: no remove/mount race when keys repeat fast,
+        # and moving the highlight only re-renders what changed.
+        yield Static(self.empty_text, id="detail-empty", markup=False)
+        yield Static("", id="detail-raw")
+        yield Static("", id="detail-header")
+        yield Static("Text", classes="section", id="section-text", markup=False)
+        yield Static("", id="detail-text")
+        yield Markdown("", id="detail-markdown", open_links=False)
+        yield Static("", classes="section", id="section-annotations", markup=False)
+        yield Static("", id="detail-annotations")
+        yield Static("", classes="section", id="section-tools", markup=False)
+        yield Static("", id="detail-tools")
+        yield Static("Plugin call", classes="section", id="section-plugin", markup=False)
+        yield Static("", id="detail-plugin")
+        yield Static("", classes="section", id="section-metadata", markup=False)
+        yield Static("", id="detail-metadata")
+
+    def on_mount(self) -> None:
+        self._rendered = None
+        self.show(self.message)
+
+    def _hide_all(self) -> None:
+        for child in self.children:
+            child.display = False
+
+    def _put(self, widget_id: str, content: Any = None) -> None:
+        widget = self.query_one(f"#{widget_id}")
+        if content is not None and isinstance(widget, Static):
+            widget.update(content)
+        widget.display = True
 
     def show(self, message: Message | None, *, raw: bool | None = None) -> None:
         """Render `message` (None: an empty pane) in the current or given mode."""
         if raw is not None:
             self.raw = raw
-        same = message is not None and self.message is not None and message.raw is self.message.raw
         self.message = message
-        if same and getattr(self, "_rendered_raw", None) == self.raw:
+        # Identity of the raw dict, not id(): a freed dict's id can be reused by the next message.
+        key = (message.raw if message is not None else self.empty_text, self.raw)
+        previous = self._rendered
+        if previous is not None and previous[1] == key[1] and (
+                previous[0] is key[0] or (isinstance(key[0], str) and previous[0] == key[0])):
             return
-        self._rendered_raw = self.raw
-        self.remove_children()
-        self.scroll_home(animate=False)
-        if message is None:
-            self.mount(Static(self.empty_text, id="detail-empty", markup=False))
+        if not self.is_mounted:
             return
-        if self.raw:
-            self.mount(Static(self._raw_view(message), id="detail-raw"))
-            return
-        self.mount_all(self._rendered_view(message))
+        self._rendered = key
+        with self.app.batch_update():
+            self._hide_all()
+            self.scroll_home(animate=False)
+            if message is None:
+                self._put("detail-empty", Text(self.empty_text))
+            elif self.raw:
+                self._put("detail-raw", self._raw_view(message))
+            else:
+                self._render_message(message)
+
+    def refresh_view(self) -> None:
+        """Render again even if the same message is shown (e.g. after a theme change)."""
+        self._rendered = None
+        self.show(self.message)
 
     @staticmethod
     def _raw_view(message: Message) -> Syntax:
         return Syntax(pretty_json(message.raw), "json", word_wrap=True, background_color="default", theme="ansi_dark")
 
-    def _rendered_view(self, message: Message) -> list[Static | Markdown]:
-        widgets: list[Static | Markdown] = [Static(self._header(message), id="detail-header")]
+    def _render_message(self, message: Message) -> None:
+        self._put("detail-header", self._header(message))
+        self._put("section-text")
         body = message.text
-        widgets.append(Static("Text", classes="section", markup=False))
         if not body:
-            widgets.append(Static(Text("(no text content)", style="dim italic")))
+            self._put("detail-text", Text("(no text content)", style="dim italic"))
         elif len(body) > MARKDOWN_MAX_CHARS or body.count("\n") > MARKDOWN_MAX_LINES:
             shown = make_inert(body[:PLAIN_MAX_CHARS])
             note = "" if len(body) <= PLAIN_MAX_CHARS else f"\n… {len(body) - PLAIN_MAX_CHARS:,} more characters (see raw JSON or export)"
-            widgets.append(Static(Text(f"(long message: {len(body):,} characters, shown as plain text)\n", style="dim italic")
-                                  + Text(shown + note), id="detail-text"))
+            self._put("detail-text", Text(f"(long message: {len(body):,} characters, shown as plain text)\n", style="dim italic")
+                      + Text(shown + note))
         else:
-            widgets.append(Markdown(make_inert(body), id="detail-markdown", open_links=False))
+            markdown = self.query_one("#detail-markdown", Markdown)
+            markdown.update(make_inert(body))
+            markdown.display = True
         if message.annotations:
-            widgets.append(Static(f"Annotations ({len(message.annotations)})", classes="section", markup=False))
-            widgets.append(Static(self._annotations(message.annotations), id="detail-annotations"))
+            self._put("section-annotations", Text(f"Annotations ({len(message.annotations)})"))
+            self._put("detail-annotations", self._annotations(message.annotations))
         if message.tool_calls:
-            widgets.append(Static(f"Tool calls ({len(message.tool_calls)})", classes="section", markup=False))
+            self._put("section-tools", Text(f"Tool calls ({len(message.tool_calls)})"))
             text = Text()
             for call in message.tool_calls:
                 text.append_text(describe_tool_call(call))
-            widgets.append(Static(text, id="detail-tools"))
+            self._put("detail-tools", text)
         if message.plugin_call:
-            widgets.append(Static("Plugin call", classes="section", markup=False))
-            widgets.append(Static(Text(pretty_json(message.plugin_call)), id="detail-plugin"))
+            self._put("section-plugin")
+            self._put("detail-plugin", Text(pretty_json(message.plugin_call)))
         metadata = message.metadata_dict
-        widgets.append(Static(f"Metadata ({len(metadata)})", classes="section", markup=False))
+        self._put("section-metadata", Text(f"Metadata ({len(metadata)})"))
         if metadata:
             table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
             table.add_column("key", no_wrap=True)
             table.add_column("value", overflow="fold")
             for key, value in metadata.items():
                 table.add_row(Text(make_inert(str(key))), Text(make_inert(str(value))))
-            widgets.append(Static(table, id="detail-metadata"))
+            self._put("detail-metadata", table)
         else:
-            widgets.append(Static(Text("(none)", style="dim italic"), id="detail-metadata"))
-        return widgets
+            self._put("detail-metadata", Text("(none)", style="dim italic"))
 
     @staticmethod
     def _header(message: Message) -> Text:

@@ -1,0 +1,281 @@
+"""The browser, driven by its keys, asserting the store and the screen."""
+
+from textual.widgets import DataTable, Static
+
+from tui.api.validation import check_metadata
+from tui.emulator.demo import AGENT_LOOP, DEMO_THREADS, ORDER_BOT
+from tui.screens.browser import BrowserScreen
+from tui.screens.ledger import LedgerScreen
+from tui.widgets.message_detail import MessageDetail
+from tui.widgets.message_list import MessageList
+
+SIZE = (120, 40)
+
+
+def notices(app):
+    return [n.message for n in app._notifications]
+
+
+def detail_text(screen) -> str:
+    """Everything the detail pane shows, as plain text."""
+    parts = []
+    for widget in screen.query_one(MessageDetail).query(Static):
+        visual = widget.visual
+        parts.append(str(getattr(visual, "plain", None) or widget.render()))
+    return "\n".join(parts)
+
+
+async def test_ledger_lists_demo_threads_and_enter_opens_one(make_harness):
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, LedgerScreen)
+        table = h.app.screen.query_one(DataTable)
+        assert [row.value for row in table.rows] == [thread_id for thread_id, _ in DEMO_THREADS]
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert h.store.thread_id == ORDER_BOT
+        assert len(h.store.page) == 9
+        assert h.store.selected_id == h.store.page[0].id  # newest first, the newest highlighted
+        assert h.store.selected_id in detail_text(h.browser)
+        assert "messages 1–9 · newest first" in h.store.position_label()
+
+
+async def test_paging_forward_and_back_matches_iter_messages(make_harness):
+    h = make_harness(page_size=100, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        expected = [m.id async for m in h.client.iter_messages(AGENT_LOOP, order="desc", page_size=100)]
+        forward = []
+        pages = []
+        while True:
+            pages.append([m.id for m in h.store.page])
+            forward += pages[-1]
+            if not h.store.can_next:
+                break
+            await pilot.press("n")
+            await h.settle(pilot)
+        assert forward == expected
+        assert len(pages) == 25
+        assert "messages 2401–2500" in h.store.position_label()
+        await pilot.press("n")
+        await h.settle(pilot)
+        assert "This is the last page." in notices(h.app)
+        for page in reversed(pages[:-1]):
+            await pilot.press("p")
+            await h.settle(pilot)
+            assert [m.id for m in h.store.page] == page
+        assert not h.store.can_prev and h.store.page_number == 0
+
+
+async def test_last_page_then_previous_is_contiguous(make_harness):
+    h = make_harness(page_size=50, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        oldest = [m.id async for m in h.client.iter_messages(AGENT_LOOP, order="asc", page_size=100)]
+        await pilot.press("G")
+        await h.settle(pilot)
+        assert [m.id for m in h.store.page] == oldest[:50][::-1]
+        assert not h.store.can_next and h.store.can_prev
+        await pilot.press("p")
+        await h.settle(pilot)
+        assert [m.id for m in h.store.page] == oldest[50:100][::-1]
+        await pilot.press("g")
+        await h.settle(pilot)
+        assert h.store.page[0].id == oldest[-1]
+
+
+async def test_order_toggle_keeps_selected_message_in_view(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("n", "n")
+        await h.settle(pilot)
+        await pilot.press("j", "j", "j")
+        await h.settle(pilot)
+        chosen = h.store.selected_id
+        await pilot.press("s")
+        await h.settle(pilot)
+        assert h.store.order == "asc"
+        assert h.store.selected_id == chosen
+        assert h.store.page[0].id == chosen
+        created = [m.created_at for m in h.store.page]
+        assert created == sorted(created)
+        assert "oldest first" in h.store.position_label()
+
+
+async def test_metadata_filter(make_harness):
+    h = make_harness(page_size=100, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("f")
+        await pilot.press(*"checkpoint=7")
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert h.store.filter == {"checkpoint": "7"}
+        assert [m.metadata_dict for m in h.store.page] == [{"checkpoint": "7"}]
+        assert "filter checkpoint=7" in h.store.position_label()
+
+
+async def test_bad_filter_keeps_the_prompt_open_with_the_problem(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("f", *"oops", "enter")
+        await pilot.pause()
+        assert str(h.app.screen.query_one("#prompt-error", Static).render()) == "'oops' is not key=value"
+
+
+async def test_copy_id_falls_back_to_osc52_and_says_so(make_harness, no_system_clipboard):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("j")
+        await h.settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert h.app.clipboard == h.store.selected_id == h.store.page[1].id
+        assert "Sent message id to the terminal clipboard (OSC 52)." in notices(h.app)
+
+
+async def test_copy_menu_curl_uses_the_variable_not_the_key(make_harness, no_system_clipboard):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("y", "5")
+        await pilot.pause()
+        copied = h.app.clipboard
+        assert copied.startswith("curl --location")
+        assert h.store.selected_id in copied and '"Authorization: Bearer $DASHSCOPE_API_KEY"' in copied
+        assert "embedded-emulator" not in copied
+        await pilot.press("y", "4")
+        await pilot.pause()
+        assert '"id": "' + h.store.selected_id in h.app.clipboard
+        assert "Sent message JSON to the terminal clipboard (OSC 52)." in notices(h.app)
+
+
+async def test_raw_view_shows_the_json_as_sent(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        detail = h.browser.query_one(MessageDetail)
+        assert detail.raw
+        raw_widget = detail.query_one("#detail-raw", Static)
+        assert raw_widget.visual is not None
+        syntax = raw_widget.content if hasattr(raw_widget, "content") else None
+        assert h.store.selected.raw_json() in str(getattr(syntax, "code", ""))
+        await pilot.press("j")
+        await pilot.pause()
+        assert detail.raw  # the mode stays while moving
+        await pilot.press("r")
+        await pilot.pause()
+        assert not detail.raw and detail.query("#detail-markdown")
+
+
+async def test_search_jumps_between_matches(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("slash", *"a-20931", "enter")
+        await pilot.pause()
+        matches = [m.id for m in h.browser.matches("A-20931")]
+        assert len(matches) == 3
+        assert h.store.selected_id == matches[0]
+        await pilot.press("slash", "enter")
+        await pilot.pause()
+        assert h.store.selected_id == matches[1]
+        assert "Match 2 of 3 for 'a-20931'." in notices(h.app)
+
+
+async def test_paging_while_the_thread_grows_never_repeats_or_loses(make_harness):
+    h = make_harness(page_size=10)
+    async with h.app.run_test(size=SIZE) as pilot:
+        thread = await h.client.create_thread()
+        original = [(await h.client.create_message(thread.id, f"m{i}")).id for i in range(45)]
+        h.app.open_thread(thread.id)
+        await h.settle(pilot)
+        seen = [m.id for m in h.store.page]
+        for step in range(6):
+            if step in (1, 3):
+                for i in range(3):
+                    await h.client.create_message(thread.id, f"new {step}.{i}")
+            if not h.store.can_next:
+                break
+            await pilot.press("n")
+            await h.settle(pilot)
+            seen += [m.id for m in h.store.page]
+        assert seen == original[::-1]
+        await pilot.press("g")
+        await h.settle(pilot)
+        assert [m.text for m in h.store.page[:6]] == ["new 3.2", "new 3.1", "new 3.0", "new 1.2", "new 1.1", "new 1.0"]
+
+
+async def test_refresh_keeps_the_selection(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("j", "j")
+        await h.settle(pilot)
+        chosen = h.store.selected_id
+        await pilot.press("R")
+        await h.settle(pilot)
+        assert h.store.selected_id == chosen
+        assert h.browser.query_one(MessageList).highlighted == 2
+
+
+async def test_unknown_thread_says_so_and_stays_usable(make_harness):
+    missing = "thread_00000000-0000-4000-8000-000000000000"
+    h = make_harness(open_thread=missing)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        text = "\n".join(notices(h.app))
+        assert f"Thread {missing} was not found." in text
+        assert "HTTP 404 NotFound" in text and "request_id" in text
+        assert h.store.error == f"thread {missing} not found"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(h.app.screen, LedgerScreen)
+
+
+async def test_open_by_id_validates_the_format(make_harness):
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("o", *"message_123", "enter")
+        await pilot.pause()
+        assert "is not a thread id" in str(h.app.screen.query_one("#prompt-error", Static).render())
+        await pilot.press(*["backspace"] * 11, *ORDER_BOT, "enter")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen) and h.store.thread_id == ORDER_BOT
+
+
+async def test_help_shows_remapped_keys_and_they_work(make_harness):
+    h = make_harness(page_size=100, keymap={"next_page": "right"}, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("right")
+        await h.settle(pilot)
+        assert h.store.page_number == 1
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = {binding_id: (keys, does) for keys, does, binding_id in h.app.screen.rows}
+        assert rows["next_page"] == ("→", "Next page")
+        assert rows["edit_metadata"] == ("e", "Edit metadata")
+
+
+async def test_enter_focuses_detail_and_escape_returns(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("enter")
+        assert h.app.focused is h.browser.query_one(MessageDetail)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.app.focused is h.browser.query_one(MessageList)
+
+
+def test_metadata_of_demo_is_valid():
+    # The editor starts from real metadata; the demo's must pass the same rules.
+    check_metadata({"checkpoint": "7"})
