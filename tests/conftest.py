@@ -50,6 +50,8 @@ class LiveServer:
     def __init__(self, app, storage):
         import threading
 
+        self.app = app  # a FaultInjector when started with faults: tests may change its rules
+
         import uvicorn
 
         self.storage = storage
@@ -81,6 +83,11 @@ def live_server(tmp_path):
 
     def start(api_key=None, faults=None, demo_data=False):
         app = create_app(tmp_path / f"live{len(servers)}.sqlite3", api_key=api_key, faults=faults, demo_data=demo_data)
+        if faults == "":  # an injector with no rules yet, for the test to arm later
+            from tui.emulator.faults import FaultInjector
+
+            app = FaultInjector(app, [])
+            app.storage = app.app.storage
         server = LiveServer(app, app.storage)
         servers.append(server)
         return server
@@ -88,3 +95,91 @@ def live_server(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+# -- the real app, driven with a pilot ---------------------------------------------------------
+
+
+class Harness:
+    """The app on the embedded emulator (as `threadscope` with no key), its client, storage and faults."""
+
+    def __init__(self, app, client, settings, storage=None, faults=None):
+        self.app = app
+        self.client = client
+        self.settings = settings
+        self.storage = storage
+        self.faults = faults
+
+    def set_faults(self, spec: str) -> None:
+        """Make the emulator misbehave from now on (`''` for a good day again)."""
+        from tui.emulator.faults import parse_faults
+
+        self.faults.rules = parse_faults(spec) if spec else []
+
+    async def settle(self, pilot):
+        """Wait until every worker is done and the screen has caught up."""
+        await pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    def notices(self) -> list[str]:
+        return [n.message for n in self.app._notifications]
+
+    @property
+    def browser(self):
+        from tui.screens.browser import BrowserScreen
+
+        screen = self.app.screen
+        assert isinstance(screen, BrowserScreen), type(screen)
+        return screen
+
+    @property
+    def store(self):
+        return self.browser.store
+
+
+@pytest.fixture
+def make_harness():
+    """`make_harness(page_size=20, keymap=None, open_thread=None, read_only=False, base_url=None)`.
+
+    Without `base_url` the app runs on the embedded emulator in-process, behind a fault
+    injector the test controls; with it, over real HTTP (for timeouts and resets).
+    """
+    from tui.api.client import Timeouts
+    from tui.app import make_app
+    from tui.config import resolve_settings
+    from tui.emulator import create_app
+    from tui.emulator.faults import FaultInjector
+
+    def build(page_size=20, keymap=None, open_thread=None, read_only=False, base_url=None, read_timeout=30.0, **extra):
+        settings = resolve_settings()
+        settings.page_size = page_size
+        settings.keymap = keymap or {}
+        settings.read_only = read_only
+        for name, value in extra.items():
+            setattr(settings, name, value)
+        storage = faults = None
+        if base_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            emulator = create_app(settings.emulator_db, demo_data=True)
+            storage = emulator.storage
+            faults = FaultInjector(emulator, [])
+            transport, url = httpx.ASGITransport(app=faults), settings.effective_base_url
+        else:
+            transport, url = None, base_url
+        client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, transport=transport,
+                                 timeouts=Timeouts(connect=2.0, read=read_timeout), sleep=no_sleep)
+        return Harness(make_app(settings, client, open_thread=open_thread), client, settings, storage, faults)
+
+    return build
+
+
+@pytest.fixture
+def no_system_clipboard(monkeypatch):
+    """As on a headless box or over SSH: pyperclip cannot reach a clipboard."""
+    import pyperclip
+
+    def refuse(text):
+        raise pyperclip.PyperclipException("no clipboard mechanism")
+
+    monkeypatch.setattr(pyperclip, "copy", refuse)

@@ -39,7 +39,7 @@ class ThreadscopeApp(App):
         Binding("q", "quit", "Quit", id="quit"),
     ]
     CSS = """
-    Screen { background: $background; }
+    BrowserScreen, LedgerScreen { background: $background; }
     """
 
     def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> None:
@@ -124,7 +124,7 @@ class ThreadscopeApp(App):
     @work(exclusive=True, group="thread")
     async def create_thread(self) -> None:
         if self.settings.read_only:
-            self.notify(f"Profile {self.settings.profile} is read-only.", severity="warning", markup=False)
+            self.notify(f"Cannot create a thread: {self.settings.read_only_reason()}.", severity="warning", markup=False)
             return
         try:
             thread = await self.client.create_thread()
@@ -177,7 +177,7 @@ class ThreadscopeApp(App):
             if saved is not None:
                 browser.message_saved(saved)
 
-        self.push_screen(MetadataEditor(self.client, message, journal=EditJournal(self.settings.journal_path)), done)
+        self.push_screen(MetadataEditor(self.client, message, journal=EditJournal(self.settings.journal_path, self.settings.backend_id)), done)
 
     def compose_message(self, browser: BrowserScreen) -> None:
         if self._read_only():
@@ -200,7 +200,7 @@ class ThreadscopeApp(App):
         from tui.journal import EditJournal, UndoRefused, undo_last_edit
 
         try:
-            restored = await undo_last_edit(self.client, EditJournal(self.settings.journal_path))
+            restored = await undo_last_edit(self.client, EditJournal(self.settings.journal_path, self.settings.backend_id))
         except UndoRefused as exc:
             self.notify(str(exc), severity="warning", timeout=8, markup=False)
             return
@@ -213,7 +213,7 @@ class ThreadscopeApp(App):
 
     def _read_only(self) -> bool:
         if self.settings.read_only:
-            self.notify(f"Profile {self.settings.profile} is read-only: edits and compose are off.",
+            self.notify(f"Edits, compose and undo are off: {self.settings.read_only_reason()}.",
                         severity="warning", markup=False)
             return True
         return False

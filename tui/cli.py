@@ -377,8 +377,20 @@ async def messages_update(
     if metadata is None:
         raise click.UsageError("give --metadata KEY=VALUE (repeatable) or --metadata-json '{…}'")
     if settings.read_only:
-        fail_usage(f"profile {settings.profile} is read-only")
-    message = await client.modify_message(thread_id, message_id, metadata=metadata)
+        fail_usage(settings.read_only_reason())
+    from tui.journal import EditJournal
+
+    # Journaled like an edit in the TUI, so `u` there can undo it.
+    check_metadata(metadata)
+    journal = EditJournal(settings.journal_path, settings.backend_id)
+    before = await client.retrieve_message(thread_id, message_id)
+    entry = journal.begin(before, before.metadata_dict, metadata)
+    try:
+        message = await client.modify_message(thread_id, message_id, metadata=metadata)
+    except ThreadscopeError as exc:
+        journal.mark(entry, "failed", error=str(exc))
+        raise
+    journal.mark(entry, "saved")
     if as_json:
         print_json(message.raw)
     else:

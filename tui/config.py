@@ -186,6 +186,11 @@ class Settings:
     def ledger_path(self) -> Path:
         return self.data_dir / "ledger.json"
 
+    def read_only_reason(self) -> str:
+        """Why writes are off, naming where the setting comes from."""
+        where = f"profile {self.profile!r}" if self.profile else "this configuration"
+        return f"{where} is read-only (read_only = true in config.toml)"
+
     @property
     def journal_path(self) -> Path:
         return self.data_dir / "journal.jsonl"

@@ -53,6 +53,14 @@ def test_create_list_get_update_round_trip(run):
     again = json.loads(run("messages", "get", thread_id, message_id, "--json").output)
     assert again["metadata"] == {"a": "1"}
 
+    # Journaled like a TUI edit, so `u` in the TUI can undo it.
+    from tui.config import resolve_settings
+    from tui.journal import EditJournal
+
+    settings = resolve_settings()
+    entry = EditJournal(settings.journal_path, settings.backend_id).last_saved_edit()
+    assert (entry.message_id, entry.before, entry.after) == (message_id, {"ticket": "T-1"}, {"a": "1"})
+
     table = run("messages", "list", thread_id)
     assert message_id in table.output and "Where is order 42?" in table.output
 

@@ -357,7 +357,8 @@ class DashScopeClient:
         else:
             detail = f"connection broken ({kind}: {detail})"
             hint = "the connection dropped; try again"
-        return TransportError(operation, detail, hint=hint)
+        never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+        return TransportError(operation, detail, hint=hint, maybe_sent=not never_sent)
 
     def _decode(self, response: httpx.Response, operation: str) -> dict[str, Any]:
         try:

@@ -103,10 +103,12 @@ class ServerError(APIError):
 class TransportError(ThreadscopeError):
     """The request did not complete: no connection, a reset, or a timeout."""
 
-    def __init__(self, operation: str, detail: str, *, hint: str | None = None) -> None:
+    def __init__(self, operation: str, detail: str, *, hint: str | None = None, maybe_sent: bool = True) -> None:
         self.operation = operation
         self.detail = detail
         self.hint = hint
+        # False only when the request certainly never left (no connection was made).
+        self.maybe_sent = maybe_sent
         super().__init__(f"{operation} failed: {detail}")
 
 

@@ -113,3 +113,43 @@ def check_order(order: Any) -> str:
     if order not in ORDERS:
         raise ValidationError(f"order must be 'asc' or 'desc', got {order!r}", "order")
     return order
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A rule one editor row breaks: `row` is its index (None: the whole set), `part` 'key' or 'value'."""
+
+    row: int | None
+    part: str | None
+    message: str
+
+
+def row_problems(rows: list[tuple[str, str]]) -> list[RowProblem]:
+    """Every rule a list of (key, value) rows breaks, as the metadata editor shows them.
+
+    The same limits as `metadata_problems`, plus what only rows can get wrong: an empty or a
+    repeated key (a JSON object would silently keep the last one).
+    """
+    problems: list[RowProblem] = []
+    filled = sum(1 for key, value in rows if key or value)
+    if filled > MAX_METADATA_PAIRS:
+        problems.append(RowProblem(None, None, f"{filled} pairs; at most {MAX_METADATA_PAIRS} are allowed"))
+    seen: dict[str, int] = {}
+    for index, (key, value) in enumerate(rows):
+        if not key:
+            if value:
+                problems.append(RowProblem(index, "key", f"row {index + 1}: the key is empty"))
+        elif len(key) > MAX_KEY_LENGTH:
+            problems.append(RowProblem(index, "key", f"key {key[:20]!r}… is {len(key)} characters; at most {MAX_KEY_LENGTH}"))
+        elif key in seen:
+            problems.append(RowProblem(index, "key", f"key {key!r} appears twice (rows {seen[key] + 1} and {index + 1})"))
+        else:
+            seen[key] = index
+        if len(value) > MAX_VALUE_LENGTH:
+            problems.append(RowProblem(index, "value", f"value of {key!r} is {len(value)} characters; at most {MAX_VALUE_LENGTH}"))
+    return problems
+
+
+def rows_to_metadata(rows: list[tuple[str, str]]) -> dict[str, str]:
+    """The metadata object rows describe; a row with neither key nor value is ignored."""
+    return {key: value for key, value in rows if key or value}

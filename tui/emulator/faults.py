@@ -11,6 +11,10 @@ matching delay applies, then the first matching other fault:
     list:malformed           200 with a truncated JSON body
     list:html                502 with an HTML page (a gateway, not DashScope)
     get:empty                200 with an empty body
+    create:lost              the request is carried out, but the answer is lost (504 from a "gateway")
+
+A delayed request whose client hangs up during the delay is dropped, as a proxy would: the
+emulator never acts on a request nobody is waiting for (so a client timeout leaves it unchanged).
 
 Operations: create_thread, get_thread, update_thread, delete_thread, create, list, get,
 update, any. Statuses: 400 401 403 404 429 500 502 503 504. Decisions draw from a seeded
@@ -41,7 +45,7 @@ STATUS_CODES = {
     503: "ServiceUnavailable",
     504: "GatewayTimeout",
 }
-KINDS = ("reset", "malformed", "html", "empty")
+KINDS = ("reset", "malformed", "html", "empty", "lost")
 _RULE = re.compile(
     r"^(?P<op>[a-z_]+):(?P<fault>\d{3}|delay=(?P<delay>\d+(?:\.\d+)?)(?:s|ms)?|[a-z]+)"
     r"(?:@(?P<prob>0(?:\.\d+)?|1(?:\.0+)?))?(?:x(?P<count>\d+))?$"
@@ -140,11 +144,21 @@ class FaultInjector:
             return
         delay, rule = self._pick(operation_of(scope["method"], scope["path"]))
         if delay:
-            await asyncio.sleep(delay)
+            receive = await self._delay(delay, receive)
+            if receive is None:
+                return  # the client gave up while we waited: drop the request unanswered
         if rule is None:
             await self.app(scope, receive, send)
             return
         request_id = str(uuid.uuid4())
+        if rule.fault == "lost":
+            async def discard(message: dict) -> None:
+                pass
+
+            await self.app(scope, receive, discard)
+            page = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
+            await _respond(send, 504, [(b"content-type", b"text/html")], page, request_id)
+            return
         if rule.fault.isdigit():
             status = int(rule.fault)
             body = json.dumps(
@@ -168,6 +182,39 @@ class FaultInjector:
             })
             await send({"type": "http.response.body", "body": b'{"id": ', "more_body": True})
             raise ConnectionResetError("injected fault: connection reset")
+
+
+    @staticmethod
+    async def _delay(seconds: float, receive: Any) -> Any:
+        """Read the request body, then wait `seconds` unless the client disconnects first.
+
+        Returns a `receive` that replays the body, or None when the client went away.
+        """
+        buffered: list[dict] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            buffered.append(message)
+            if not message.get("more_body"):
+                break
+        waiter = asyncio.ensure_future(receive())
+        sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
+        try:
+            await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (waiter, sleeper):
+                if not task.done():
+                    task.cancel()
+        if waiter.done() and not waiter.cancelled() and waiter.result().get("type") == "http.disconnect":
+            return None
+
+        async def replay() -> dict:
+            if buffered:
+                return buffered.pop(0)
+            return await receive()
+
+        return replay
 
 
 async def _respond(send: Any, status: int, headers: list, body: bytes, request_id: str) -> None:

@@ -1,0 +1,65 @@
+"""threadscope in a real terminal (tmux), driven only by the keys of CONTRACT §4."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tui.emulator.demo import ORDER_BOT
+
+from .term import Term, have_tmux
+
+pytestmark = pytest.mark.skipif(not have_tmux(), reason="tmux is not installed")
+
+NEWEST = "message_b9d179e0-6c0f-44f5-b813-0c4237730edf"  # ORDER_BOT's newest message (fixed demo ids)
+
+
+@pytest.fixture
+def term(isolated_user_dirs):
+    env = {"THREADSCOPE_DATA_DIR": str(isolated_user_dirs / "data"),
+           "THREADSCOPE_CONFIG_DIR": str(isolated_user_dirs / "config"), "TEXTUAL_ANIMATIONS": "none"}
+    terminal = Term([sys.executable, "-m", "tui"], env)
+    terminal.env = env
+    yield terminal
+    terminal.close()
+
+
+def cli(term, *args):
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
+                            env=dict(os.environ, **term.env), timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_open_a_thread_and_copy_an_id_through_the_terminal(term):
+    term.wait_for(ORDER_BOT)  # the ledger lists the demo threads
+    term.keys("Enter")
+    term.wait_for("messages 1–9 · newest first")
+    term.keys("i")
+    assert term.clipboard(NEWEST) == NEWEST
+    term.keys("q")
+    assert term.wait_dead()
+
+
+def test_edit_metadata_as_a_user_would(term):
+    term.wait_for(ORDER_BOT)
+    term.keys("Enter")
+    term.wait_for("messages 1–9")
+    term.keys("e")
+    term.wait_for("Edit metadata")
+    term.keys("C-n")
+    term.type("reviewer")
+    term.keys("Tab")
+    term.type("alice")
+    term.wait_for("added reviewer")
+    term.keys("C-s")
+    term.wait_for("+ reviewer = alice")
+    term.keys("Enter")
+    term.wait_for("Now 1 pair: reviewer=alice")
+    term.keys("q")
+    assert term.wait_dead()
+    saved = json.loads(cli(term, "messages", "get", ORDER_BOT, NEWEST, "--json"))
+    assert saved["metadata"] == {"reviewer": "alice"}

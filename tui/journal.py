@@ -1,0 +1,145 @@
+"""The edit journal: every metadata edit, before and after, kept across restarts so `u` can undo it.
+
+An append-only JSON Lines file in the user data dir. An edit is written *before* it is sent
+(state "pending"), then marked "saved" or "failed": if the app dies mid-request the user's
+intended metadata is still on disk. Entries are kept per backend, like the thread ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tui.api.client import DashScopeClient
+from tui.api.models import Message
+
+
+class UndoRefused(Exception):
+    """Undo would clobber something or has nothing to do; the message says which."""
+
+
+@dataclass
+class JournalEntry:
+    """One edit of one message's metadata."""
+
+    id: str
+    backend: str
+    thread_id: str
+    message_id: str
+    before: dict[str, str]
+    after: dict[str, str]
+    state: str = "pending"  # pending → saved | failed; saved → undone
+    at: str = ""
+    kind: str = "edit"  # "edit" or "undo"
+    error: str = ""
+    history: list[str] = field(default_factory=list)
+
+
+def metadata_diff(before: dict[str, str], after: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+    """(added, changed, removed) keys going from `before` to `after`, each sorted."""
+    added = sorted(k for k in after if k not in before)
+    removed = sorted(k for k in before if k not in after)
+    changed = sorted(k for k in after if k in before and before[k] != after[k])
+    return added, changed, removed
+
+
+def describe_diff(before: dict[str, str], after: dict[str, str]) -> str:
+    """'added a, b; changed c; removed d' (or 'no change')."""
+    added, changed, removed = metadata_diff(before, after)
+    parts = [f"{label} {', '.join(keys)}" for label, keys in (("added", added), ("changed", changed), ("removed", removed)) if keys]
+    return "; ".join(parts) or "no change"
+
+
+class EditJournal:
+    """Append-only; the latest record for an entry id wins."""
+
+    def __init__(self, path: Path, backend: str = "") -> None:
+        self.path = Path(path)
+        self.backend = backend
+
+    def _append(self, record: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def entries(self) -> list[JournalEntry]:
+        """Every entry of this backend, oldest first, in its latest state."""
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        by_id: dict[str, JournalEntry] = {}
+        known = set(JournalEntry.__dataclass_fields__)
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a torn last line after a crash: skip it, keep the rest
+            if not isinstance(record, dict) or record.get("backend", "") != self.backend:
+                continue
+            entry_id = record.get("id")
+            if "state_of" in record:
+                entry = by_id.get(record["state_of"])
+                if entry is not None:
+                    entry.state = record.get("state", entry.state)
+                    entry.error = record.get("error", "")
+                    entry.history.append(entry.state)
+                continue
+            if entry_id and {"thread_id", "message_id", "before", "after"} <= record.keys():
+                by_id[entry_id] = JournalEntry(**{k: v for k, v in record.items() if k in known})
+        return list(by_id.values())
+
+    def begin(self, message: Message, before: dict[str, str], after: dict[str, str], kind: str = "edit") -> JournalEntry:
+        """Write the intended edit to disk before it is sent."""
+        entry = JournalEntry(
+            id=uuid.uuid4().hex, backend=self.backend, thread_id=message.thread_id, message_id=message.id,
+            before=dict(before), after=dict(after), at=datetime.now(UTC).isoformat(timespec="seconds"), kind=kind,
+        )
+        record = {k: v for k, v in entry.__dict__.items() if k not in ("history", "error")}
+        self._append(record)
+        return entry
+
+    def mark(self, entry: JournalEntry, state: str, error: str = "") -> None:
+        entry.state = state
+        entry.error = error
+        self._append({"backend": self.backend, "state_of": entry.id, "state": state, "error": error,
+                      "at": datetime.now(UTC).isoformat(timespec="seconds")})
+
+    def last_saved_edit(self) -> JournalEntry | None:
+        """The most recent saved edit that has not been undone."""
+        for entry in reversed(self.entries()):
+            if entry.kind == "edit" and entry.state == "saved":
+                return entry
+        return None
+
+
+async def undo_last_edit(client: DashScopeClient, journal: EditJournal) -> Message:
+    """Put back the metadata the last saved edit replaced, if nobody changed it since."""
+    entry = journal.last_saved_edit()
+    if entry is None:
+        raise UndoRefused("Nothing to undo: no saved metadata edit in the journal.")
+    current = await client.retrieve_message(entry.thread_id, entry.message_id)
+    now = current.metadata_dict
+    if now != entry.after:
+        raise UndoRefused(
+            f"Not undoing: the metadata of {entry.message_id} changed on the server since your edit "
+            f"({describe_diff(entry.after, now)}). Edit it by hand with e."
+        )
+    undo = journal.begin(current, entry.after, entry.before, kind="undo")
+    try:
+        await client.modify_message(entry.thread_id, entry.message_id, metadata=entry.before)
+    except Exception as exc:
+        journal.mark(undo, "failed", error=str(exc))
+        raise
+    journal.mark(undo, "saved")
+    journal.mark(entry, "undone")
+    return await client.retrieve_message(entry.thread_id, entry.message_id)

@@ -1,0 +1,225 @@
+"""Compose (`c`): post a user message, with optional metadata, and never post it twice by accident.
+
+Creating a message is not idempotent, and a request that timed out or got a 5xx may still
+have created it. So a send that failed ambiguously is not simply repeated: the next ctrl+s
+first looks at the newest messages of the thread for this exact text, posted since the
+first attempt, and adopts it if it is there.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static, TextArea
+
+from tui.api.client import DashScopeClient
+from tui.api.errors import APIError, ProtocolError, ThreadscopeError, TransportError
+from tui.api.models import Message
+from tui.api.validation import row_problems, rows_to_metadata
+from tui.inert import make_inert
+from tui.screens.choice import ChoiceScreen
+from tui.widgets.key_value import KeyValueEditor
+
+
+def may_have_landed(error: ThreadscopeError) -> bool:
+    """Whether a failed create could still have created the message on the server."""
+    if isinstance(error, APIError):
+        return error.status >= 500 or error.status == 408
+    if isinstance(error, TransportError):
+        return error.maybe_sent  # a timeout or a reset: unknown; no connection at all: certainly not
+    return isinstance(error, ProtocolError)  # an unreadable answer: the server may have acted
+
+
+class ComposeScreen(ModalScreen[Message | None]):
+    """Answers the created message, or None."""
+
+    DEFAULT_CSS = """
+    ComposeScreen { align: center middle; }
+    ComposeScreen > Vertical { width: 100; max-width: 98%; height: auto; max-height: 95%; border: round $accent;
+                               background: $surface; padding: 0 1; }
+    ComposeScreen #compose-title { text-style: bold; padding: 1 0 0 0; }
+    ComposeScreen #compose-hint { color: $text-muted; }
+    ComposeScreen #compose-text { height: 12; }
+    ComposeScreen #compose-meta-label { color: $text-muted; margin-top: 1; }
+    ComposeScreen #compose-problems { color: $error; height: auto; }
+    ComposeScreen #compose-error { color: $error; border: tall $error; padding: 0 1; height: auto; }
+    ComposeScreen #compose-status { color: $text-muted; height: auto; }
+    ComposeScreen #compose-buttons { height: auto; align-horizontal: right; padding-bottom: 1; }
+    ComposeScreen #compose-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("ctrl+n", "add_row", "Add metadata pair", id="compose.add_row", priority=True),
+        Binding("ctrl+d", "delete_row", "Delete pair", id="compose.delete_row", priority=True),
+        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+        # Priority, so focus moves when the key arrives: text typed right after tab (fast, or
+        # pasted) then lands in the next field instead of the one being left.
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="compose.next_field"),
+        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True,
+                id="compose.previous_field"),
+    ]
+
+    def __init__(self, client: DashScopeClient, thread_id: str) -> None:
+        super().__init__()
+        self.client = client
+        self.thread_id = thread_id
+        self.sending = False
+        self.first_attempt_ms: int | None = None
+        self.uncertain = False  # a previous attempt may have created the message
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"New user message · {make_inert(self.thread_id)}"), id="compose-title")
+            yield Static("ctrl+s send · ctrl+n add a metadata pair · ctrl+d delete pair · esc cancel",
+                         id="compose-hint", markup=False)
+            yield TextArea("", id="compose-text", tab_behavior="focus", soft_wrap=True)
+            yield Static("Metadata (optional)", id="compose-meta-label", markup=False)
+            yield KeyValueEditor({}, id="compose-rows", empty_text="No metadata. ctrl+n adds a pair.")
+            yield Static("", id="compose-problems", markup=False)
+            error = Static("", id="compose-error", markup=False)
+            error.display = False
+            yield error
+            yield Static("", id="compose-status", markup=False)
+            with Horizontal(id="compose-buttons"):
+                yield Button("Send  ctrl+s", id="compose-send", variant="primary", disabled=True)
+                yield Button("Cancel  esc", id="compose-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#compose-text", TextArea).focus()
+        self.revalidate()
+
+    def problems(self) -> list[str]:
+        problems = []
+        if not self.query_one("#compose-text", TextArea).text.strip():
+            problems.append("the message is empty")
+        rows = self.query_one(KeyValueEditor)
+        issues = row_problems(rows.pairs())
+        rows.mark(issues)
+        problems += [p.message for p in issues]
+        return problems
+
+    def revalidate(self) -> None:
+        problems = self.problems()
+        text = self.query_one("#compose-text", TextArea).text
+        shown = [p for p in problems if p != "the message is empty" or text]
+        self.query_one("#compose-problems", Static).update("\n".join(f"✗ {p}" for p in shown))
+        self.query_one("#compose-send", Button).disabled = bool(problems) or self.sending
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.revalidate()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.revalidate()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "compose-send":
+            self.action_send()
+        elif event.button.id == "compose-cancel":
+            self.action_cancel()
+
+    async def action_add_row(self) -> None:
+        await self.query_one(KeyValueEditor).add_row()
+        self.revalidate()
+
+    def action_delete_row(self) -> None:
+        rows = self.query_one(KeyValueEditor)
+        row = rows.row_of(self.focused)
+        if row is not None:
+            rows.delete_row(row)
+            self.revalidate()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_cancel(self) -> None:
+        if self.sending:
+            self.notify("Sending… wait for the server's answer.", severity="warning", markup=False)
+            return
+        if not self.query_one("#compose-text", TextArea).text.strip():
+            self.dismiss(None)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ChoiceScreen("Discard this message?", Text("It has not been sent."),
+                         [("d", "Discard", "discard"), ("k", "Keep writing", "keep")], cancel_value="keep"),
+            answered,
+        )
+
+    def action_send(self) -> None:
+        if self.sending:
+            return  # one request at a time: a second ctrl+s while one is in flight sends nothing
+        problems = self.problems()
+        if problems:
+            self.notify(f"Cannot send: {problems[0]}", severity="error", markup=False)
+            return
+        self.sending = True
+        self.revalidate()
+        content = self.query_one("#compose-text", TextArea).text
+        metadata = rows_to_metadata(self.query_one(KeyValueEditor).pairs())
+        self.send(content, metadata)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#compose-status", Static).update(text)
+
+    @work(exclusive=True, group="compose-send")
+    async def send(self, content: str, metadata: dict[str, str]) -> None:
+        error_box = self.query_one("#compose-error", Static)
+        error_box.display = False
+        if self.uncertain:
+            self._status("The last attempt may have reached the server: looking for it first…")
+            try:
+                found = await self._find_landed(content)
+            except ThreadscopeError as exc:
+                self._fail(exc, "Could not check whether the last attempt created the message; nothing was sent.")
+                return
+            if found is not None:
+                self.sending = False
+                self.app.notify(f"The earlier attempt did create it: {found.id}. Nothing was sent again.",
+                                markup=False, timeout=6)
+                self.dismiss(found)
+                return
+        if self.first_attempt_ms is None:
+            self.first_attempt_ms = int(time.time() * 1000)
+        self._status("Sending…")
+        try:
+            created = await self.client.create_message(self.thread_id, content, metadata=metadata or None)
+        except ThreadscopeError as exc:
+            self.uncertain = self.uncertain or may_have_landed(exc)
+            headline = "The message was not created." if not self.uncertain else (
+                "The send failed, and it may still have reached the server.")
+            self._fail(exc, headline)
+            return
+        self.sending = False
+        self.app.notify(f"Posted {created.id}.", timeout=4, markup=False)
+        self.dismiss(created)
+
+    async def _find_landed(self, content: str) -> Message | None:
+        page = await self.client.list_messages(self.thread_id, limit=20, order="desc")
+        since = (self.first_attempt_ms or 0) - 5_000  # allow for clock skew between us and the server
+        for message in page.data:
+            if message.role == "user" and message.text == content and message.created_at >= since:
+                return message
+        return None
+
+    def _fail(self, error: ThreadscopeError, headline: str) -> None:
+        self.sending = False
+        box = self.query_one("#compose-error", Static)
+        hint = ("ctrl+s checks the thread for it before sending again." if self.uncertain
+                else "Your text is kept: ctrl+s tries again.")
+        box.update(f"{headline}\n{error.describe()}\n{hint}")
+        box.display = True
+        self._status("")
+        self.revalidate()

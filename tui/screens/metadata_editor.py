@@ -1,0 +1,420 @@
+"""The metadata editor (`e`): rows or raw JSON, live validation, a diff before sending, a stale guard.
+
+Modify replaces the whole metadata object, so this screen is careful: it shows what will be
+added, changed and removed before anything is sent; it re-reads the message just before
+sending and refuses to overwrite a change made elsewhere without asking; the edit is written
+to the journal before the request goes out; and when a save fails the edit stays here, with
+the server's error, until the user retries, copies it out or throws it away.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static, TextArea
+
+from tui.api.client import DashScopeClient
+from tui.api.errors import ThreadscopeError
+from tui.api.models import Message
+from tui.api.validation import RowProblem, metadata_problems, row_problems, rows_to_metadata
+from tui.inert import make_inert
+from tui.journal import EditJournal, describe_diff, metadata_diff
+from tui.screens.choice import ChoiceScreen
+from tui.widgets.key_value import LIMITS_HINT, KeyValueEditor
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+def parse_metadata_json(text: str) -> tuple[dict[str, str] | None, list[str]]:
+    """(metadata, problems) for the raw editor's text; metadata is None when it cannot be used."""
+    def no_duplicates(pairs):
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise DuplicateKey(f"key {key!r} appears twice")
+            seen[key] = value
+        return seen
+
+    if not text.strip():
+        return {}, []
+    try:
+        value = json.loads(text, object_pairs_hook=no_duplicates)
+    except DuplicateKey as exc:
+        return None, [str(exc)]
+    except json.JSONDecodeError as exc:
+        return None, [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+    problems = [p.message for p in metadata_problems(value)]
+    return (value if not problems else None), problems
+
+
+def diff_text(before: dict[str, str], after: dict[str, str], *, removal_warning: bool = True) -> Text:
+    """Added / changed / removed keys, one per line, values shown inert."""
+    added, changed, removed = metadata_diff(before, after)
+    text = Text()
+
+    def value(v: str) -> str:
+        shown = make_inert(v)
+        return shown if len(shown) <= 60 else shown[:57] + "…"
+
+    for key in added:
+        text.append("+ ", style="bold green")
+        text.append(make_inert(key), style="bold")
+        text.append(f" = {value(after[key])}\n")
+    for key in changed:
+        text.append("~ ", style="bold yellow")
+        text.append(make_inert(key), style="bold")
+        text.append(f" : {value(before[key])} → {value(after[key])}\n")
+    for key in removed:
+        text.append("- ", style="bold red")
+        text.append(make_inert(key), style="bold strike")
+        text.append(f" (was {value(before[key])})\n")
+    kept = len([k for k in after if k in before and before[k] == after[k]])
+    text.append(f"\n{kept} key{'' if kept == 1 else 's'} unchanged.", style="dim")
+    if removed and removal_warning:
+        text.append(
+            f"\nThis save REMOVES {len(removed)} key{'' if len(removed) == 1 else 's'} from the server: "
+            f"{', '.join(make_inert(k) for k in removed)}.",
+            style="bold red",
+        )
+    return text
+
+
+class MetadataEditor(ModalScreen[Message | None]):
+    """Answers the saved message (re-read from the server), or None when nothing was saved."""
+
+    DEFAULT_CSS = """
+    MetadataEditor { align: center middle; }
+    MetadataEditor > Vertical { width: 100; max-width: 98%; height: auto; max-height: 95%; border: round $accent;
+                                background: $surface; padding: 0 1; }
+    MetadataEditor #editor-title { text-style: bold; padding: 1 0 0 0; }
+    MetadataEditor #editor-hint { color: $text-muted; }
+    MetadataEditor #editor-raw { height: 16; }
+    MetadataEditor #editor-problems { color: $error; height: auto; }
+    MetadataEditor #editor-error { color: $error; border: tall $error; padding: 0 1; height: auto; }
+    MetadataEditor #editor-status { color: $text-muted; height: auto; }
+    MetadataEditor #editor-buttons { height: auto; align-horizontal: right; padding-bottom: 1; }
+    MetadataEditor #editor-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("ctrl+n", "add_row", "Add pair", id="editor.add_row", priority=True),
+        Binding("ctrl+d", "delete_row", "Delete pair", id="editor.delete_row", priority=True),
+        Binding("ctrl+r", "toggle_raw", "Raw JSON", id="editor.toggle_raw", priority=True),
+        Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
+        Binding("ctrl+o", "copy_json", "Copy JSON", id="editor.copy_json", priority=True),
+        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
+        # Priority, so focus moves when the key arrives: text typed right after tab (fast, or
+        # pasted) then lands in the next field instead of the one being left.
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="editor.next_field"),
+        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True,
+                id="editor.previous_field"),
+    ]
+
+    def __init__(self, client: DashScopeClient, message: Message, *, journal: EditJournal) -> None:
+        super().__init__()
+        self.client = client
+        self.message = message
+        self.journal = journal
+        self.original = dict(message.metadata_dict)
+        self.baseline = dict(self.original)  # what the server held when we last looked
+        self.raw_mode = False
+        self.saving = False
+        self.last_error: ThreadscopeError | None = None
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"Edit metadata · {make_inert(self.message.id)}"), id="editor-title")
+            yield Static(
+                Text("Saving replaces the whole metadata object. "
+                     "ctrl+n add · ctrl+d delete pair · tab next field · ctrl+r raw JSON · ctrl+s save · esc cancel\n"
+                     + LIMITS_HINT),
+                id="editor-hint",
+            )
+            yield KeyValueEditor(self.original, id="editor-rows")
+            area = TextArea("", id="editor-raw", language="json", show_line_numbers=True, tab_behavior="indent")
+            area.display = False
+            yield area
+            yield Static("", id="editor-problems", markup=False)
+            error = Static("", id="editor-error", markup=False)
+            error.display = False
+            yield error
+            yield Static("", id="editor-status", markup=False)
+            with Horizontal(id="editor-buttons"):
+                yield Button("Save  ctrl+s", id="editor-save", variant="primary", disabled=True)
+                yield Button("Cancel  esc", id="editor-cancel")
+
+    def on_mount(self) -> None:
+        editor = self.query_one(KeyValueEditor)
+        if editor.rows:
+            editor.rows[0].value_input.focus()
+        self.revalidate()
+
+    # -- the current edit --------------------------------------------------------------------
+
+    def current(self) -> tuple[dict[str, str] | None, list[str], list[RowProblem]]:
+        """(metadata to send or None, problems as text, row problems for marking)."""
+        if self.raw_mode:
+            metadata, problems = parse_metadata_json(self.query_one("#editor-raw", TextArea).text)
+            return metadata, problems, []
+        pairs = self.query_one(KeyValueEditor).pairs()
+        row_issues = row_problems(pairs)
+        if row_issues:
+            return None, [p.message for p in row_issues], row_issues
+        return rows_to_metadata(pairs), [], []
+
+    def changed(self) -> bool:
+        metadata, problems, _ = self.current()
+        return bool(problems) or metadata != self.original
+
+    def revalidate(self) -> None:
+        metadata, problems, row_issues = self.current()
+        self.query_one(KeyValueEditor).mark(row_issues)
+        self.query_one("#editor-raw", TextArea).set_class(bool(problems) and self.raw_mode, "-invalid")
+        self.query_one("#editor-problems", Static).update("\n".join(f"✗ {p}" for p in problems))
+        self.query_one("#editor-save", Button).disabled = bool(problems) or self.saving
+        status = self.query_one("#editor-status", Static)
+        if metadata is not None and not self.saving:
+            change = describe_diff(self.baseline, metadata)
+            status.update(f"{len(metadata)} pair{'' if len(metadata) == 1 else 's'} · {change}")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.revalidate()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.revalidate()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "editor-save":
+            self.action_save()
+        elif event.button.id == "editor-cancel":
+            self.action_cancel()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_row", "delete_row", "next_field", "previous_field") and self.raw_mode:
+            return False  # let the text area have its keys
+        return True
+
+    async def action_add_row(self) -> None:
+        await self.query_one(KeyValueEditor).add_row()
+        self.revalidate()
+
+    def action_delete_row(self) -> None:
+        editor = self.query_one(KeyValueEditor)
+        row = editor.row_of(self.focused)
+        if row is None:
+            self.notify("Put the cursor in the pair to delete first.", severity="warning", markup=False)
+            return
+        editor.delete_row(row)
+        self.revalidate()
+
+    def action_toggle_raw(self) -> None:
+        rows = self.query_one(KeyValueEditor)
+        area = self.query_one("#editor-raw", TextArea)
+        metadata, problems, _ = self.current()
+        if metadata is None:
+            where = "JSON" if self.raw_mode else "pairs"
+            self.notify(f"Fix the {where} first: {problems[0]}", severity="warning", markup=False)
+            return
+        if self.raw_mode:
+            rows.set_pairs(metadata)
+        else:
+            area.load_text(json.dumps(metadata, ensure_ascii=False, indent=2))
+        self.raw_mode = not self.raw_mode
+        rows.display = not self.raw_mode
+        area.display = self.raw_mode
+        if self.raw_mode:
+            area.focus()
+        elif rows.rows:
+            self.call_after_refresh(rows.rows[0].key_input.focus)
+        self.revalidate()
+
+    def action_copy_json(self) -> None:
+        if self.raw_mode:
+            text = self.query_one("#editor-raw", TextArea).text
+        else:
+            text = json.dumps(rows_to_metadata(self.query_one(KeyValueEditor).pairs()), ensure_ascii=False, indent=2)
+        self.app.copy("the edited metadata JSON", text)
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            self.notify("Saving… wait for the server's answer.", severity="warning", markup=False)
+            return
+        if not self.changed():
+            self.dismiss(None)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ChoiceScreen("Discard your changes?", Text("Your edit has not been saved. ctrl+o copies it first."),
+                         [("d", "Discard", "discard"), ("k", "Keep editing", "keep")], cancel_value="keep"),
+            answered,
+        )
+
+    def action_save(self) -> None:
+        if self.saving:
+            self.notify("Already saving: nothing is sent twice.", severity="warning", markup=False)
+            return
+        metadata, problems, _ = self.current()
+        if metadata is None:
+            self.notify(f"Cannot save: {problems[0]}", severity="error", markup=False)
+            return
+        if metadata == self.baseline:
+            self.notify("Nothing to save: the metadata is unchanged.", markup=False)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "send" and not self.saving:
+                self.saving = True
+                self.revalidate()
+                self.send(metadata)
+
+        added, changed, removed = metadata_diff(self.baseline, metadata)
+        title = f"Save metadata of {self.message.id}?"
+        if removed:
+            title += f"  It removes {len(removed)} key{'' if len(removed) == 1 else 's'}."
+        self.app.push_screen(
+            ChoiceScreen(title, diff_text(self.baseline, metadata),
+                         [("s", "Send", "send"), ("b", "Back to editing", "back")], cancel_value="back"),
+            answered,
+        )
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#editor-status", Static).update(text)
+
+    def _show_error(self, error: ThreadscopeError | None, headline: str = "") -> None:
+        box = self.query_one("#editor-error", Static)
+        self.last_error = error
+        if error is None:
+            box.display = False
+            return
+        box.update(f"{headline}\n{error.describe()}\n"
+                   "Your edit is kept here: ctrl+s tries again, ctrl+o copies it as JSON, esc discards it.")
+        box.display = True
+
+    def _finish_failed(self, error: ThreadscopeError, headline: str) -> None:
+        self.saving = False
+        self._show_error(error, headline)
+        self.revalidate()
+
+    @work(exclusive=True, group="metadata-save")
+    async def send(self, metadata: dict[str, str]) -> None:
+        message = self.message
+        self._show_error(None)
+        self._set_status("Checking the server's copy…")
+        try:
+            current = await self.client.retrieve_message(message.thread_id, message.id)
+        except ThreadscopeError as exc:
+            self._finish_failed(exc, "Could not re-read the message before saving; nothing was sent.")
+            return
+        server = current.metadata_dict
+        if server == metadata:
+            # E.g. a retry after a timeout whose request did land: nothing left to send.
+            self.saving = False
+            self.app.notify(f"The server already holds this metadata for {message.id}.", markup=False)
+            self.dismiss(current)
+            return
+        if server != self.baseline:
+            # Ask, without holding a worker open on the dialog; the answer continues the save.
+            self.app.push_screen(self._conflict_screen(server, metadata),
+                                 lambda choice: self._conflict_answered(choice, current, metadata))
+            return
+        await self._write(current, metadata)
+
+    def _conflict_answered(self, choice: str | None, current: Message, metadata: dict[str, str]) -> None:
+        server = current.metadata_dict
+        if choice == "overwrite":
+            self.write(current, metadata)
+            return
+        self.saving = False
+        if choice == "reload":
+            self.baseline = dict(server)
+            self.original = dict(server)
+            self._load(server)
+            self.notify("Loaded the server's metadata; your edit was dropped.", severity="warning", markup=False)
+            return
+        self.baseline = dict(server)
+        self._set_status("")
+        self.revalidate()
+        self.query_one("#editor-problems", Static).update(
+            Text("The server's metadata changed while you edited:\n", style="bold")
+            + diff_text(self.original, server, removal_warning=False)
+            + Text("\nMerge by hand, then ctrl+s (the diff will be against the server's new state)."))
+
+    @work(exclusive=True, group="metadata-save")
+    async def write(self, current: Message, metadata: dict[str, str]) -> None:
+        await self._write(current, metadata)
+
+    async def _write(self, current: Message, metadata: dict[str, str]) -> None:
+        message = self.message
+        server = current.metadata_dict
+        self._set_status("Saving…")
+        entry = self.journal.begin(current, server, metadata)
+        try:
+            await self.client.modify_message(message.thread_id, message.id, metadata=metadata)
+        except ThreadscopeError as exc:
+            self.journal.mark(entry, "failed", error=exc.describe())
+            self._finish_failed(exc, "The server did not save the metadata.")
+            return
+        self.journal.mark(entry, "saved")
+        try:
+            saved = await self.client.retrieve_message(message.thread_id, message.id)
+        except ThreadscopeError:
+            saved = None
+        self.saving = False
+        if saved is None:
+            self.app.notify(f"Saved the metadata of {message.id} ({describe_diff(server, metadata)}), "
+                            "but could not re-read it: press R to refresh.", severity="warning", markup=False)
+            self.dismiss(None)
+            return
+        now = saved.metadata_dict
+        shown = ", ".join(f"{k}={v}" for k, v in now.items())
+        if len(shown) > 160:
+            shown = shown[:159] + "…"
+        self.app.notify(
+            make_inert(f"Saved metadata of {message.id}: {describe_diff(server, metadata)}.\n"
+                       f"Now {len(now)} pair{'' if len(now) == 1 else 's'}" + (f": {shown}" if now else ".")),
+            timeout=6, markup=False,
+        )
+        self.dismiss(saved)
+
+    def _conflict_screen(self, server: dict[str, str], mine: dict[str, str]) -> ChoiceScreen:
+        body = Text("Changed on the server since you opened the editor:\n", style="bold")
+        body.append_text(diff_text(self.original, server, removal_warning=False))
+        body.append("\n\nYour edit (dropped if you reload):\n", style="bold")
+        body.append_text(diff_text(self.original, mine, removal_warning=False))
+        body.append("\n\nOverwrite sends your metadata as it is, replacing the server's change.", style="dim")
+        return ChoiceScreen(
+            f"The metadata of {self.message.id} changed on the server",
+            body,
+            [("b", "Back: merge by hand", "back"), ("o", "Overwrite", "overwrite"), ("r", "Reload theirs", "reload")],
+            cancel_value="back",
+        )
+
+    def _load(self, metadata: dict[str, str]) -> None:
+        if self.raw_mode:
+            self.query_one("#editor-raw", TextArea).load_text(json.dumps(metadata, ensure_ascii=False, indent=2))
+        else:
+            self.query_one(KeyValueEditor).set_pairs(metadata)
+        self.revalidate()
