@@ -54,10 +54,8 @@ class ThreadscopeApp(App):
     # -- start-up ----------------------------------------------------------------------------
 
     def _register_themes(self) -> None:
-        try:
-            from tui.themes import apply_theme, register_themes
-        except ImportError:
-            return
+        from tui.theming import apply_theme, register_themes
+
         self.theme_warnings = register_themes(self, self.settings.config_dir / "themes")
         warning = apply_theme(self, self.settings.theme)
         if warning:
@@ -77,7 +75,12 @@ class ThreadscopeApp(App):
             self.notify(warning, severity="warning", timeout=8, markup=False)
 
     def watch_theme(self, theme: str) -> None:
-        if self.is_mounted and theme != self.settings.theme:
+        if not self.is_mounted:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, BrowserScreen):
+                screen.theme_changed()
+        if theme != self.settings.theme:
             self.settings.theme = theme
             try:
                 save_preference(self.settings, "theme", theme)
@@ -85,10 +88,12 @@ class ThreadscopeApp(App):
                 self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
 
     def role_styles(self) -> dict[str, str]:
-        variables = self.theme_variables
+        # From the Theme itself: while the theme is changing, theme_variables still holds the old one.
+        theme = self.current_theme
+        variables = theme.variables
         return {
-            "user": f"bold {variables.get('role-user', variables.get('accent', 'cyan'))}",
-            "assistant": f"bold {variables.get('role-assistant', variables.get('success', 'green'))}",
+            "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
+            "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
         }
 
     # -- navigation --------------------------------------------------------------------------

@@ -332,6 +332,13 @@ class BrowserScreen(Screen):
     def action_undo_edit(self) -> None:
         self.tsapp.undo_edit(self)
 
+    def theme_changed(self) -> None:
+        """Role colours come from the theme: draw the list again in the new ones."""
+        message_list = self.query_one(MessageList)
+        message_list.role_styles = self.tsapp.role_styles()
+        message_list.redraw(self.store.page, self.store.selected_id)
+        self.query_one(MessageDetail).refresh_view()
+
     def message_saved(self, message: Message) -> None:
         """A write flow saved `message`: show the saved state."""
         self.store.replace_message(message)

@@ -67,6 +67,11 @@ class MessageList(OptionList):
                 self.highlighted = None
         self.select_id(selected_id)
 
+    def redraw(self, messages: list[Message], selected_id: str | None) -> None:
+        """Draw the rows again even if the page is the same (new role colours)."""
+        self._signature = None
+        self.show_page(messages, selected_id)
+
     def select_id(self, message_id: str | None) -> None:
         if message_id is None or message_id not in self._ids:
             return
