@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 
@@ -27,7 +27,9 @@ class LedgerEntry:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    from tui.clock import now
+
+    return now().astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 class ThreadLedger:

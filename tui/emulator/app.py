@@ -9,6 +9,7 @@ SDK reads errors from the body, and counts any 200 as success.
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,18 @@ class APIProblem(Exception):
         self.message = message
 
 
+_seeded_ids: random.Random | None = None
+
+
+def seed_request_ids(seed: int | None) -> None:
+    """Draw request ids from a seeded RNG (screenshots and snapshots), or from uuid4 again (None)."""
+    global _seeded_ids
+    _seeded_ids = None if seed is None else random.Random(seed)
+
+
 def new_request_id() -> str:
+    if _seeded_ids is not None:
+        return str(uuid.UUID(int=_seeded_ids.getrandbits(128), version=4))
     return str(uuid.uuid4())
 
 

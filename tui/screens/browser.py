@@ -39,8 +39,8 @@ class BrowserScreen(Screen):
 
     DEFAULT_CSS = """
     BrowserScreen #panes { height: 1fr; }
-    BrowserScreen MessageList { width: 2fr; min-width: 40; border-right: vkey $panel-lighten-2; }
-    BrowserScreen MessageDetail { width: 3fr; }
+    BrowserScreen MessageList { width: 1fr; min-width: 40; border-right: vkey $panel-lighten-2; }
+    BrowserScreen MessageDetail { width: 1fr; }
     BrowserScreen.-narrow #panes { layout: vertical; }
     BrowserScreen.-narrow MessageList { width: 1fr; height: 2fr; min-width: 0; border-right: none; border-bottom: hkey $panel-lighten-2; }
     BrowserScreen.-narrow MessageDetail { width: 1fr; height: 3fr; }
@@ -51,14 +51,14 @@ class BrowserScreen(Screen):
         Binding("j", "cursor_down", "Down", show=False, id="cursor_down"),
         Binding("k", "cursor_up", "Up", show=False, id="cursor_up"),
         Binding("n", "next_page", "Next page", id="next_page"),
-        Binding("p", "prev_page", "Prev page", id="prev_page"),
+        Binding("p", "prev_page", "Prev page", show=False, id="prev_page"),
         Binding("g", "first_page", "First", show=False, id="first_page"),
         Binding("G", "last_page", "Last", show=False, id="last_page"),
-        Binding("s", "toggle_order", "Order", id="toggle_order"),
+        Binding("s", "toggle_order", "Order", show=False, id="toggle_order"),
         Binding("f", "filter", "Filter", id="filter"),
         Binding("enter", "focus_detail", "Detail", show=False, id="focus_detail"),
         Binding("escape", "back", "Back", show=False, id="back"),
-        Binding("r", "toggle_raw", "Raw/rendered", id="toggle_raw"),
+        Binding("r", "toggle_raw", "Raw JSON", id="toggle_raw"),
         Binding("e", "edit_metadata", "Edit metadata", id="edit_metadata"),
         Binding("c", "compose", "Compose", id="compose"),
         Binding("u", "undo_edit", "Undo edit", show=False, id="undo_edit"),

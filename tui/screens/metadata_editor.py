@@ -358,7 +358,7 @@ class MetadataEditor(ModalScreen[Message | None]):
         self._set_status("")
         self.revalidate()
         self.query_one("#editor-problems", Static).update(
-            Text("The server's metadata changed while you edited:\n", style="bold")
+            Text.assemble(("The server's metadata changed while you edited:\n", "bold"))
             + diff_text(self.original, server, removal_warning=False)
             + Text("\nMerge by hand, then ctrl+s (the diff will be against the server's new state)."))
 
@@ -400,7 +400,8 @@ class MetadataEditor(ModalScreen[Message | None]):
         self.dismiss(saved)
 
     def _conflict_screen(self, server: dict[str, str], mine: dict[str, str]) -> ChoiceScreen:
-        body = Text("Changed on the server since you opened the editor:\n", style="bold")
+        body = Text()
+        body.append("Changed on the server since you opened the editor:\n", style="bold")
         body.append_text(diff_text(self.original, server, removal_warning=False))
         body.append("\n\nYour edit (dropped if you reload):\n", style="bold")
         body.append_text(diff_text(self.original, mine, removal_warning=False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rich.syntax import Syntax
@@ -23,7 +23,10 @@ PLAIN_MAX_CHARS = 200_000
 
 def relative(when: datetime, now: datetime | None = None) -> str:
     """'3 minutes ago', '2 days ago', 'in 5 seconds'."""
-    now = now or datetime.now(UTC)
+    if now is None:
+        from tui.clock import now as clock_now
+
+        now = clock_now()
     seconds = (now - when).total_seconds()
     future = seconds < 0
     seconds = abs(seconds)
@@ -103,6 +106,7 @@ class MessageDetail(VerticalScroll, can_focus=True):
         yield Static("", id="detail-metadata")
 
     def on_mount(self) -> None:
+        self._composed = True
         self._rendered = None
         self.show(self.message)
 
@@ -127,8 +131,8 @@ class MessageDetail(VerticalScroll, can_focus=True):
         if previous is not None and previous[1] == key[1] and (
                 previous[0] is key[0] or (isinstance(key[0], str) and previous[0] == key[0])):
             return
-        if not self.is_mounted:
-            return
+        if not getattr(self, "_composed", False):
+            return  # on_mount renders whatever was asked for before the children existed
         self._rendered = key
         with self.app.batch_update():
             self._hide_all()

@@ -22,13 +22,13 @@ def message_line(message: Message, *, width: int = 60, role_styles: dict[str, st
     """One list row, built as plain Text so no server text is ever read as markup."""
     styles = role_styles or {}
     mark = {"user": "▶ user", "assistant": "◀ asst"}.get(message.role, f"· {one_line(message.role, 5)}")
-    local = datetime.fromtimestamp(message.created_at / 1000).astimezone().strftime("%m-%d %H:%M:%S")
+    local = datetime.fromtimestamp(message.created_at / 1000).astimezone().strftime("%m-%d %H:%M")
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{mark:<7}", style=styles.get(message.role, "bold"))
     text.append(f" {local} ", style="dim")
     text.append(f"{short_id(message.id)} ", style="dim")
     count = len(message.metadata_dict)
-    text.append(f"⌗{count:<2} " if count else "    ", style="bold dim")
+    text.append(f"≡{count:<2} " if count else "    ", style="bold dim")
     preview = one_line(message.text, width)
     if not preview:
         calls = message.tool_calls or []
@@ -46,6 +46,9 @@ class MessageList(OptionList):
     DEFAULT_CSS = """
     MessageList { height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     MessageList:focus { border: none; }
+    /* A neutral highlight: role colours (the theme's primary/accent) stay readable on it. */
+    MessageList > .option-list--option-highlighted { background: $foreground 18%; text-style: bold; }
+    MessageList:focus > .option-list--option-highlighted { background: $foreground 25%; }
     """
 
     def __init__(self, **kwargs) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -18,19 +20,46 @@ class StatusBar(Static):
 
     def show(self, *, backend: str, profile: str | None, workspace: str | None, where: str = "",
              position: str = "", loading: bool = False, error: str | None = None) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(backend, style="bold")
-        if profile:
-            text.append(f" · profile {make_inert(profile)}")
-        if workspace:
-            text.append(f" · workspace {make_inert(workspace)}")
-        if where:
-            text.append(f" │ {make_inert(where)}")
-        if position:
-            text.append(f" │ {position}")
-        if loading:
-            text.append(" │ ⟳ loading…", style="bold")
-        if error:
-            text.append(f" │ ⚠ {make_inert(error.splitlines()[0])}", style="bold")
+        self._parts = dict(backend=backend, profile=profile, workspace=workspace, where=where,
+                           position=position, loading=loading, error=error)
         self.set_class(bool(error), "-error")
-        self.update(text)
+        self.update(self._compose_text())
+
+    def on_resize(self) -> None:
+        if getattr(self, "_parts", None):
+            self.update(self._compose_text())
+
+    def _compose_text(self) -> Text:
+        """The full line, or — when it does not fit — a compact one that keeps the position visible."""
+        full = self._build(compact=False)
+        width = self.content_region.width or self.size.width
+        if width and full.cell_len > width:
+            return self._build(compact=True)
+        return full
+
+    def _build(self, *, compact: bool) -> Text:
+        parts = self._parts
+        text = Text(no_wrap=True, overflow="ellipsis")
+        backend = parts["backend"]
+        if compact and backend.startswith("embedded emulator"):
+            backend = "emulator"
+        text.append(backend, style="bold")
+        if parts["profile"]:
+            text.append(f" · {'' if compact else 'profile '}{make_inert(parts['profile'])}")
+        if parts["workspace"]:
+            text.append(f" · {'ws ' if compact else 'workspace '}{make_inert(parts['workspace'])}")
+        where = parts["where"]
+        if where:
+            if compact and where.startswith("thread_") and len(where) > 16:
+                where = where[:15] + "…"
+            text.append(f" │ {make_inert(where)}")
+        if parts["position"]:
+            position = parts["position"]
+            if compact:
+                position = re.sub(r"^messages (?=\d)", "", position).replace(" · more below", " ↓").replace(" · more above", " ↑")
+            text.append(f" │ {position}")
+        if parts["loading"]:
+            text.append(" │ ⟳ loading…", style="bold")
+        if parts["error"]:
+            text.append(f" │ ⚠ {make_inert(parts['error'].splitlines()[0])}", style="bold")
+        return text
