@@ -15,6 +15,7 @@ from tui.api.errors import ThreadscopeError
 from tui.config import Settings, save_preference
 from tui.ledger import ThreadLedger
 from tui.screens.browser import BrowserScreen
+from tui.screens.choice import ChoiceScreen
 from tui.screens.ledger import LedgerScreen
 
 THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
@@ -37,6 +38,8 @@ class ThreadscopeApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        # ctrl+c leaves too (as in every terminal program), but never silently drops an unsaved edit.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
     ]
     CSS = """
     BrowserScreen, LedgerScreen { background: $background; }
@@ -223,6 +226,26 @@ class ThreadscopeApp(App):
             return True
         return False
 
+    # -- leaving --------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        unsaved = [s for s in self.screen_stack if getattr(s, "has_unsaved", None) and s.has_unsaved()]
+        if not unsaved or isinstance(self.screen, ChoiceScreen):
+            self.exit()
+            return
+        from rich.text import Text
+
+        def answered(choice: str | None) -> None:
+            if choice == "quit":
+                self.exit()
+
+        self.push_screen(
+            ChoiceScreen("Quit with an unsaved edit?",
+                         Text("The editor holds changes that were not sent. Quitting drops them."),
+                         [("k", "Keep editing", "keep"), ("q", "Quit anyway", "quit")], cancel_value="keep"),
+            answered,
+        )
+
     # -- help and palette --------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -231,10 +254,14 @@ class ThreadscopeApp(App):
         # Group the active keys by binding id: after remapping, one action may have several keys.
         # Walk every node in the binding chain (focused widget → screen → app), not the
         # key-deduplicated active map, so a key remapped onto one a widget also uses still shows.
+        # Only bindings with an id (ours; the widgets' own scroll keys are noise), and not a key
+        # that a priority binding elsewhere takes first (ctrl+c quits, it does not copy).
         grouped: dict[str, tuple[list[str], str]] = {}
-        for _node, bindings_map in self.screen._binding_chain:
-            for _key, binding in bindings_map:
-                if not binding.description:
+        chain = list(self.screen._binding_chain)
+        taken = {key for _node, bindings_map in chain for key, b in bindings_map if b.priority}
+        for _node, bindings_map in chain:
+            for key, binding in bindings_map:
+                if not binding.description or not binding.id or (key in taken and not binding.priority):
                     continue
                 keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description))
                 shown = self.get_key_display(binding)

@@ -49,7 +49,7 @@ def test_edit_metadata_as_a_user_would(term):
     term.keys("Enter")
     term.wait_for("messages 1–9")
     term.keys("e")
-    term.wait_for("Edit metadata")
+    term.wait_for("0 pairs · no change")  # the editor has mounted (its status line is written on mount)
     term.keys("C-n")
     term.type("reviewer")
     term.keys("Tab")
@@ -63,3 +63,21 @@ def test_edit_metadata_as_a_user_would(term):
     assert term.wait_dead()
     saved = json.loads(cli(term, "messages", "get", ORDER_BOT, NEWEST, "--json"))
     assert saved["metadata"] == {"reviewer": "alice"}
+
+
+@pytest.mark.parametrize("leave", ["q", "C-c"])
+def test_leaving_restores_the_terminal(isolated_user_dirs, leave):
+    """The terminal's modes (stty) and screen are as before, whether the user leaves with q or ctrl+c."""
+    work = isolated_user_dirs
+    env = {"THREADSCOPE_DATA_DIR": str(work / "data"), "THREADSCOPE_CONFIG_DIR": str(work / "config")}
+    script = (f"stty -g > {work}/before; echo BEFORE-MARK; {sys.executable} -m tui; "
+              f"stty -g > {work}/after; echo AFTER-MARK; sleep 30")
+    term = Term(["sh", "-c", script], env)
+    try:
+        term.wait_for(ORDER_BOT)
+        term.keys(leave)
+        screen = term.wait_for("AFTER-MARK")
+        assert "BEFORE-MARK" in screen and "thread ledger" not in screen
+        assert (work / "before").read_text() == (work / "after").read_text()
+    finally:
+        term.close()

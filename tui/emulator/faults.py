@@ -28,6 +28,7 @@ import json
 import random
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,7 @@ class FaultInjector:
         self.app = app
         self.rules = parse_faults(rules) if isinstance(rules, str) else rules
         self.random = random.Random(seed)
+        self.seen: Counter[str] = Counter()  # requests per operation, faulted or not (tests count retries)
 
     def _pick(self, operation: str | None) -> tuple[float, FaultRule | None]:
         """The total delay of every matching delay rule, and the first matching other fault."""
@@ -142,7 +144,10 @@ class FaultInjector:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        delay, rule = self._pick(operation_of(scope["method"], scope["path"]))
+        operation = operation_of(scope["method"], scope["path"])
+        if operation:
+            self.seen[operation] += 1
+        delay, rule = self._pick(operation)
         if delay:
             receive = await self._delay(delay, receive)
             if receive is None:

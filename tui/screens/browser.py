@@ -48,8 +48,8 @@ class BrowserScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="cursor_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="cursor_up"),
+        Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
         Binding("n", "next_page", "Next page", id="next_page"),
         Binding("p", "prev_page", "Prev page", show=False, id="prev_page"),
         Binding("g", "first_page", "First", show=False, id="first_page"),

@@ -94,6 +94,9 @@ class ComposeScreen(ModalScreen[Message | None]):
         self.query_one("#compose-text", TextArea).focus()
         self.revalidate()
 
+    def has_unsaved(self) -> bool:
+        return bool(self.query_one("#compose-text", TextArea).text.strip())
+
     def problems(self) -> list[str]:
         problems = []
         if not self.query_one("#compose-text", TextArea).text.strip():

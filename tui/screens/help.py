@@ -27,9 +27,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-        table.add_column("keys", no_wrap=True)
-        table.add_column("does")
-        table.add_column("binding id (for [keymap] in config.toml)", style="dim", no_wrap=True)
+        table.add_column(Text("keys"), no_wrap=True)
+        table.add_column(Text("does"))
+        table.add_column(Text("binding id (for [keymap] in config.toml)"), style="dim", no_wrap=True)
         for keys, description, binding_id in self.rows:
             table.add_row(Text(keys), Text(description), Text(binding_id))
         with VerticalScroll():

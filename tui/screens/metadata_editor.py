@@ -175,6 +175,9 @@ class MetadataEditor(ModalScreen[Message | None]):
         metadata, problems, _ = self.current()
         return bool(problems) or metadata != self.original
 
+    def has_unsaved(self) -> bool:
+        return self.changed()
+
     def revalidate(self) -> None:
         metadata, problems, row_issues = self.current()
         self.query_one(KeyValueEditor).mark(row_issues)

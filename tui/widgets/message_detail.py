@@ -110,15 +110,19 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self._rendered = None
         self.show(self.message)
 
-    def _hide_all(self) -> None:
-        for child in self.children:
-            child.display = False
-
     def _put(self, widget_id: str, content: Any = None) -> None:
-        widget = self.query_one(f"#{widget_id}")
+        """Show `widget_id` (with new content); what is not put during a render is hidden after it."""
+        widget = self.get_child_by_id(widget_id)
         if content is not None and isinstance(widget, Static):
             widget.update(content)
-        widget.display = True
+        self._visible.add(widget_id)
+
+    def _apply_visibility(self) -> None:
+        # Only touch `display` where it changes: each change costs a layout pass.
+        for child in self.children:
+            want = child.id in self._visible
+            if child.display != want:
+                child.display = want
 
     def show(self, message: Message | None, *, raw: bool | None = None) -> None:
         """Render `message` (None: an empty pane) in the current or given mode."""
@@ -135,14 +139,16 @@ class MessageDetail(VerticalScroll, can_focus=True):
             return  # on_mount renders whatever was asked for before the children existed
         self._rendered = key
         with self.app.batch_update():
-            self._hide_all()
-            self.scroll_home(animate=False)
+            self._visible: set[str] = set()
+            if self.scroll_y:
+                self.scroll_home(animate=False)
             if message is None:
                 self._put("detail-empty", Text(self.empty_text))
             elif self.raw:
                 self._put("detail-raw", self._raw_view(message))
             else:
                 self._render_message(message)
+            self._apply_visibility()
 
     def refresh_view(self) -> None:
         """Render again even if the same message is shown (e.g. after a theme change)."""
@@ -165,9 +171,11 @@ class MessageDetail(VerticalScroll, can_focus=True):
             self._put("detail-text", Text(f"(long message: {len(body):,} characters, shown as plain text)\n", style="dim italic")
                       + Text(shown + note))
         else:
-            markdown = self.query_one("#detail-markdown", Markdown)
-            markdown.update(make_inert(body))
-            markdown.display = True
+            markdown = self.get_child_by_id("detail-markdown", Markdown)
+            inert = make_inert(body)
+            if markdown.source != inert:
+                markdown.update(inert)
+            self._visible.add("detail-markdown")
         if message.annotations:
             self._put("section-annotations", Text(f"Annotations ({len(message.annotations)})"))
             self._put("detail-annotations", self._annotations(message.annotations))

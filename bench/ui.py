@@ -1,0 +1,228 @@
+"""UI benchmarks (goals 3–5), run by bench/run.py; prints one JSON Result per line.
+
+    python bench/ui.py [--quick]
+
+3. cold start to the first painted message list (embedded demo) vs a bare Textual app
+   painting one static line — both as fresh processes, headless, medians;
+4. key press to the next page painted (page size 50) and to the highlight moved, p95 in a
+   pilot, as a ratio of the budget (50 ms, 16 ms);
+5. RSS after paging through a long thread vs after its first page (the TUI process only:
+   the emulator runs as `threadscope serve` in another process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from common import Result, p95, rss_bytes, served  # noqa: E402
+from seed import seed_thread  # noqa: E402
+
+BARE = """
+import time
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+
+    def on_mount(self):
+        self.call_after_refresh(self.exit)
+
+Bare().run(headless=True)
+"""
+
+OURS = """
+import sys
+from tui.app import make_app
+from tui.backend import build_client
+from tui.config import resolve_settings
+from tui.screens.browser import BrowserScreen
+
+settings = resolve_settings()
+app = make_app(settings, build_client(settings), open_thread=sys.argv[1])
+
+async def first_paint(pilot):
+    while True:
+        await pilot.pause()
+        screen = app.screen
+        if isinstance(screen, BrowserScreen) and screen.store.page:
+            await pilot.pause()  # the list has been drawn
+            break
+    app.exit()
+
+app.run(headless=True, auto_pilot=first_paint)
+"""
+
+
+def timed_process(code: str, *args: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-1500:])
+    return elapsed
+
+
+def goal_cold_start(runs: int) -> Result:
+    from tui.emulator.demo import ORDER_BOT
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "THREADSCOPE_DATA_DIR": f"{tmp}/data", "THREADSCOPE_CONFIG_DIR": f"{tmp}/config",
+               "TEXTUAL_ANIMATIONS": "none"}
+        for name in ("DASHSCOPE_API_KEY", "DASHSCOPE_HTTP_BASE_URL"):
+            env.pop(name, None)
+        timed_process(OURS, ORDER_BOT, env=env)  # the first run seeds the demo database: not a cold start
+        timed_process(BARE, env=env)
+        ours, bare = [], []
+        for _ in range(runs):  # interleaved, so drift in machine load hits both alike
+            bare.append(timed_process(BARE, env=env))
+            ours.append(timed_process(OURS, ORDER_BOT, env=env))
+    ratio = statistics.median(ours) / statistics.median(bare)
+    return Result("3  cold start to first painted list vs bare Textual app", ratio, "≤ 1.6×", ratio <= 1.6,
+                  f"threadscope {statistics.median(ours) * 1000:.0f} ms, bare {statistics.median(bare) * 1000:.0f} ms")
+
+
+def make_harness(base_url: str | None, page_size: int, open_thread: str):
+    from tui.api.client import DashScopeClient
+    from tui.app import make_app
+    from tui.backend import build_client
+    from tui.config import resolve_settings
+
+    settings = resolve_settings()
+    settings.page_size = page_size
+    client = build_client(settings) if base_url is None else DashScopeClient(api_key="bench", base_url=base_url)
+    return make_app(settings, client, open_thread=open_thread)
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+class PaintProbe:
+    """Time from a key press to the end of the first screen paint after the store changed.
+
+    A pilot's press() also waits for Textual to go idle, which costs ~100 ms even in a bare
+    app, so its duration says nothing about us. Instead: t0 just before the key is sent,
+    t1 when the compositor finishes the first refresh that follows the store's change
+    (the page arriving, or the selection moving). That is what a user waits for.
+    """
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.changed = False
+        self.samples: list[float] = []
+
+    def install(self, store) -> None:
+        from textual.screen import Screen
+
+        store.subscribe(self._on_store)
+        probe = self
+        original = Screen._compositor_refresh
+
+        def refresh_and_time(screen) -> None:
+            original(screen)
+            if probe.started is not None and probe.changed:
+                probe.samples.append(time.perf_counter() - probe.started)
+                probe.started, probe.changed = None, False
+
+        Screen._compositor_refresh = refresh_and_time
+
+    def _on_store(self, what: str) -> None:
+        if self.started is not None and what in ("page", "selection"):
+            self.changed = True
+
+    def start(self) -> None:
+        self.started, self.changed = time.perf_counter(), False
+
+
+async def key_latencies(pages: int) -> tuple[list[float], list[float]]:
+    from tui.emulator.demo import AGENT_LOOP
+
+    app = make_harness(None, 50, AGENT_LOOP)
+    page_probe, move_probe = PaintProbe(), PaintProbe()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        store = app.screen.store
+        page_probe.install(store)
+        move_probe.install(store)
+        for index in range(pages):
+            key = "n" if (index // 45) % 2 == 0 else "p"  # 2,500 / 50 = 50 pages: walk there and back
+            page_probe.start()
+            await pilot.press(key)
+            await settle(app, pilot)
+            for _ in range(5):
+                move_probe.start()
+                await pilot.press("j")
+                await pilot.pause()
+    return page_probe.samples, move_probe.samples
+
+
+async def memory_walk(base_url: str, thread_id: str, total: int) -> tuple[int, int, int]:
+    app = make_harness(base_url, 100, thread_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        gc.collect()
+        first = rss_bytes()
+        pages = total // 100
+        for _ in range(pages - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+        gc.collect()
+        last = rss_bytes()
+    return first, last, pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    quick = parser.parse_args().quick
+    results = [goal_cold_start(3 if quick else 7)]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["THREADSCOPE_DATA_DIR"] = f"{tmp}/data"
+        os.environ["THREADSCOPE_CONFIG_DIR"] = f"{tmp}/config"
+        os.environ["TEXTUAL_ANIMATIONS"] = "none"
+        os.environ.pop("DASHSCOPE_API_KEY", None)
+        page_times, move_times = asyncio.run(key_latencies(60 if quick else 180))
+        page_p95, move_p95 = p95(page_times), p95(move_times)
+        results.append(Result("4a key press → next page painted (page 50), p95 vs 50 ms budget", page_p95 / 0.050,
+                              "≤ 1.0× (p95 ≤ 50 ms)", page_p95 <= 0.050,
+                              f"p95 {page_p95 * 1000:.1f} ms, median {statistics.median(page_times) * 1000:.1f} ms, "
+                              f"{len(page_times)} presses"))
+        results.append(Result("4b key press → highlight moved, p95 vs 16 ms budget", move_p95 / 0.016,
+                              "≤ 1.0× (p95 ≤ 16 ms)", move_p95 <= 0.016,
+                              f"p95 {move_p95 * 1000:.1f} ms, median {statistics.median(move_times) * 1000:.1f} ms, "
+                              f"{len(move_times)} presses"))
+
+        total = 20_000 if quick else 100_000
+        db = Path(tmp) / "walk.sqlite3"
+        thread_id, _ = seed_thread(db, total)
+        with served(db) as base:
+            first, last, pages = asyncio.run(memory_walk(base, thread_id, total))
+        results.append(Result(f"5  RSS after paging {total:,} messages vs after the first page", last / first,
+                              "≤ 1.3×", last / first <= 1.3,
+                              f"{last / 2**20:.0f} MiB vs {first / 2**20:.0f} MiB over {pages} pages"))
+    for result in results:
+        print(json.dumps(asdict(result), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

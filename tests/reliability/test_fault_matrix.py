@@ -1,0 +1,177 @@
+"""Every fault × every operation the UI performs, over real HTTP (uvicorn on loopback).
+
+For each: the user sees what failed with the server's code (and request_id when there is
+one), the UI stays usable (the same operation succeeds once the fault is gone), retries
+happen only for safe operations, and an edit or a composed text is never lost.
+"""
+
+import pytest
+from textual.widgets import Static
+
+from tui.emulator.demo import AGENT_LOOP, EMPTY, ORDER_BOT
+from tui.emulator.faults import parse_faults
+from tui.screens.browser import BrowserScreen
+from tui.screens.compose import ComposeScreen
+from tui.screens.metadata_editor import MetadataEditor
+
+SIZE = (120, 40)
+
+# fault spec (applied to the operation) → what the user must read
+FAULTS = {
+    "400": "HTTP 400 InvalidParameter",
+    "401": "HTTP 401 InvalidApiKey",
+    "403": "HTTP 403 AccessDenied",
+    "404": "HTTP 404 NotFound",
+    "429": "HTTP 429 Throttling",
+    "500": "HTTP 500 InternalError",
+    "502": "HTTP 502 BadGateway",
+    "503": "HTTP 503 ServiceUnavailable",
+    "delay=5s": "timed out (ReadTimeout)",
+    "reset": "connection broken",
+    "malformed": "HTTP 200, ",
+    "html": "HTTP 502 HTTP502: (not a DashScope error body: '<html><head><title>502 Bad Gateway",
+    "empty": "HTTP 200, ",
+}
+API_ERRORS = {"400", "401", "403", "404", "429", "500", "502", "503"}
+RETRIED = {"429", "500", "502", "503", "reset", "html"}  # a safe operation tries 3 times; a read timeout is not retried (3 × 30 s is no help)
+
+
+@pytest.fixture
+def server(live_server):
+    return live_server(demo_data=True, faults="")
+
+
+def arm(server, spec):
+    server.app.rules = parse_faults(spec) if spec else []
+    server.app.seen.clear()
+
+
+def check_message(text, fault):
+    assert FAULTS[fault] in text, text
+    if fault in API_ERRORS:
+        assert "request_id" in text, text
+    if fault in ("401", "403"):
+        assert "Hint:" in text and "workspace" in text, text
+
+
+def check_tries(server, operation, fault, safe):
+    tries = server.app.seen[operation]
+    assert tries == (3 if safe and fault in RETRIED else 1), (operation, fault, tries)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_open_thread(make_harness, server, fault):
+    arm(server, f"list:{fault}")
+    h = make_harness(open_thread=ORDER_BOT, base_url=server.base_url, read_timeout=0.5)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen)
+        check_message(h.notices()[-1], fault)
+        assert h.store.page == [] and h.store.error
+        check_tries(server, "list", fault, safe=True)
+        arm(server, "")
+        await pilot.press("R")
+        await h.settle(pilot)
+        assert len(h.store.page) == 9 and not h.store.error
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_next_page(make_harness, server, fault):
+    h = make_harness(open_thread=AGENT_LOOP, base_url=server.base_url, read_timeout=0.5)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        first = [m.id for m in h.store.page]
+        arm(server, f"list:{fault}")
+        await pilot.press("n")
+        await h.settle(pilot)
+        check_message(h.notices()[-1], fault)
+        assert [m.id for m in h.store.page] == first and h.store.page_number == 0  # nothing half-applied
+        check_tries(server, "list", fault, safe=True)
+        arm(server, "")
+        await pilot.press("n")
+        await h.settle(pilot)
+        assert h.store.page_number == 1 and h.store.page[0].id not in first
+
+
+async def open_editor_with_edit(h, pilot):
+    await h.settle(pilot)
+    message = h.store.selected
+    await pilot.press("e")
+    await h.settle(pilot)
+    assert isinstance(h.app.screen, MetadataEditor)
+    await pilot.press("ctrl+n", *"k", "tab", *"v")
+    return message
+
+
+async def save(h, pilot):
+    await pilot.press("ctrl+s")
+    await h.settle(pilot)
+    await pilot.press("enter")
+    await h.settle(pilot)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_retrieve_before_save(make_harness, server, fault):
+    h = make_harness(open_thread=ORDER_BOT, base_url=server.base_url, read_timeout=0.5)
+    async with h.app.run_test(size=SIZE) as pilot:
+        message = await open_editor_with_edit(h, pilot)
+        editor = h.app.screen
+        arm(server, f"get:{fault}")
+        await save(h, pilot)
+        assert h.app.screen is editor
+        error = str(editor.query_one("#editor-error", Static).render())
+        assert "Could not re-read the message before saving; nothing was sent." in error
+        check_message(error, fault)
+        check_tries(server, "get", fault, safe=True)
+        assert server.app.seen["update"] == 0
+        arm(server, "")
+        await save(h, pilot)
+        assert (await h.client.retrieve_message(ORDER_BOT, message.id)).metadata_dict == {"k": "v"}
+
+
+@pytest.mark.parametrize("fault", [*FAULTS, "lost"])
+async def test_modify_metadata(make_harness, server, fault):
+    h = make_harness(open_thread=ORDER_BOT, base_url=server.base_url, read_timeout=0.5)
+    async with h.app.run_test(size=SIZE) as pilot:
+        message = await open_editor_with_edit(h, pilot)
+        editor = h.app.screen
+        arm(server, f"update:{fault}")
+        await save(h, pilot)
+        assert h.app.screen is editor
+        error = str(editor.query_one("#editor-error", Static).render())
+        assert "The server did not save the metadata." in error and "Your edit is kept here" in error
+        if fault != "lost":
+            check_message(error, fault)
+            check_tries(server, "update", fault, safe=True)
+            assert (await h.client.retrieve_message(ORDER_BOT, message.id)).metadata_dict == {}
+        arm(server, "")
+        await save(h, pilot)  # the same edit, still in the editor, saves (or is found already saved)
+        assert isinstance(h.app.screen, BrowserScreen)
+        assert (await h.client.retrieve_message(ORDER_BOT, message.id)).metadata_dict == {"k": "v"}
+
+
+@pytest.mark.parametrize("fault", [*FAULTS, "lost"])
+async def test_compose(make_harness, server, fault):
+    h = make_harness(open_thread=EMPTY, base_url=server.base_url, read_timeout=0.5)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("c")
+        await h.settle(pilot)
+        compose = h.app.screen
+        assert isinstance(compose, ComposeScreen)
+        await pilot.press(*"exactly once")
+        arm(server, f"create:{fault}")
+        await pilot.press("ctrl+s")
+        await h.settle(pilot)
+        assert h.app.screen is compose
+        assert compose.query_one("#compose-text").text == "exactly once"
+        error = str(compose.query_one("#compose-error", Static).render())
+        if fault != "lost":
+            check_message(error, fault)
+        assert server.app.seen["create"] == 1  # a create is never retried
+        arm(server, "")
+        await pilot.press("ctrl+s")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen)
+        texts = [m.text async for m in h.client.iter_messages(EMPTY)]
+        assert texts == ["exactly once"]  # one message, even when the first attempt did land
