@@ -80,17 +80,21 @@ async def test_next_page(make_harness, server, fault):
     h = make_harness(open_thread=AGENT_LOOP, base_url=server.base_url, read_timeout=0.5)
     async with h.app.run_test(size=SIZE) as pilot:
         await h.settle(pilot)
-        first = [m.id for m in h.store.page]
         arm(server, f"list:{fault}")
-        await pilot.press("n")
+        await pilot.press("n")  # page 2 was fetched ahead before the fault: it shows at once
+        await h.settle(pilot)
+        assert h.store.page_number == 1 and not h.notices()
+        second = [m.id for m in h.store.page]
+        server.app.seen.clear()
+        await pilot.press("n")  # page 3 could not be fetched ahead: now the fault shows
         await h.settle(pilot)
         check_message(h.notices()[-1], fault)
-        assert [m.id for m in h.store.page] == first and h.store.page_number == 0  # nothing half-applied
+        assert [m.id for m in h.store.page] == second and h.store.page_number == 1  # nothing half-applied
         check_tries(server, "list", fault, safe=True)
         arm(server, "")
         await pilot.press("n")
         await h.settle(pilot)
-        assert h.store.page_number == 1 and h.store.page[0].id not in first
+        assert h.store.page_number == 2 and h.store.page[0].id not in second
 
 
 async def open_editor_with_edit(h, pilot):

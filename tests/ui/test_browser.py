@@ -212,6 +212,30 @@ async def test_paging_while_the_thread_grows_never_repeats_or_loses(make_harness
         assert [m.text for m in h.store.page[:6]] == ["new 3.2", "new 3.1", "new 3.0", "new 1.2", "new 1.1", "new 1.0"]
 
 
+async def test_oldest_first_paging_with_pages_fetched_ahead_sees_every_new_message(make_harness):
+    """In oldest-first order new messages arrive at the end the pages walk towards; a page
+    fetched ahead must not hide them."""
+    h = make_harness(page_size=10)
+    async with h.app.run_test(size=SIZE) as pilot:
+        thread = await h.client.create_thread()
+        for i in range(25):
+            await h.client.create_message(thread.id, f"m{i}")
+        h.app.open_thread(thread.id)
+        await h.settle(pilot)
+        await pilot.press("s", "g")  # oldest first, from the start
+        await h.settle(pilot)
+        seen = [m.text for m in h.store.page]
+        added = 0
+        while h.store.can_next:
+            await h.client.create_message(thread.id, f"new {added}")  # after the next page was fetched ahead
+            added += 1
+            await pilot.press("n")
+            await h.settle(pilot)
+            seen += [m.text for m in h.store.page]
+        expected = [m.text async for m in h.client.iter_messages(thread.id, order="asc")]
+        assert seen == expected and added >= 2
+
+
 async def test_refresh_keeps_the_selection(make_harness):
     h = make_harness(open_thread=ORDER_BOT)
     async with h.app.run_test(size=SIZE) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -32,6 +33,9 @@ def parse_filter(text: str) -> dict[str, str] | str:
             return f"{part!r} is not key=value"
         result[key] = value
     return result
+
+
+PREFETCH_TTL = 30.0  # seconds a prefetched page may be used
 
 
 class BrowserScreen(Screen):
@@ -76,6 +80,7 @@ class BrowserScreen(Screen):
         self.store = BrowserStore(thread_id, page_size=settings.page_size)
         self.store.subscribe(self._on_store_change)
         self.search_term: str | None = None
+        self._prefetched: dict[tuple, tuple] = {}  # the next page, fetched ahead (see prefetch)
 
     @property
     def tsapp(self) -> ThreadscopeApp:
@@ -147,11 +152,16 @@ class BrowserScreen(Screen):
         store = self.store
         store.set_loading(True)
         fetch_order = store.order if not request.reverse else ("asc" if store.order == "desc" else "desc")
+        cached = self._prefetched.pop(self._page_key(request), None) if request.kind == "next" else None
+        self._prefetched.clear()
         try:
-            page = await self.tsapp.client.list_messages(
-                self.thread_id, limit=store.page_size, order=fetch_order, after=request.after,
-                before=request.before, metadata=store.filter or None,
-            )
+            if cached is not None and time.monotonic() - cached[2] < PREFETCH_TTL:
+                page = cached[0]
+            else:
+                page = await self.tsapp.client.list_messages(
+                    self.thread_id, limit=store.page_size, order=fetch_order, after=request.after,
+                    before=request.before, metadata=store.filter or None,
+                )
         except NotFoundError as exc:
             store.set_error(f"thread {self.thread_id} not found")
             self.tsapp.report(exc, f"Thread {self.thread_id} was not found.")
@@ -163,6 +173,33 @@ class BrowserScreen(Screen):
         messages = page.data[::-1] if request.reverse else page.data
         store.apply_page(request, messages, page.has_more)
         self.tsapp.remember_thread(self.thread_id, seen=len(messages))
+        following = store.request_next()
+        if following is not None:
+            self.prefetch(following)
+
+    def _page_key(self, request: PageRequest) -> tuple:
+        store = self.store
+        return (store.order, request.after, request.before, request.reverse, store.page_size,
+                tuple(sorted(store.filter.items())))
+
+    @work(exclusive=True, group="prefetch")
+    async def prefetch(self, request: PageRequest) -> None:
+        """Fetch the next page ahead, so `n` paints at once; errors are left for `n` to report.
+
+        Only a full page with more after it is kept: such a page cannot change as the thread
+        grows (messages are only ever added at the newest end), so using it never skips one.
+        """
+        store = self.store
+        key = self._page_key(request)
+        try:
+            page = await self.tsapp.client.list_messages(
+                self.thread_id, limit=store.page_size, order=store.order, after=request.after,
+                metadata=store.filter or None,
+            )
+        except ThreadscopeError:
+            return
+        if len(page.data) == store.page_size and page.has_more and key == self._page_key(request):
+            self._prefetched[key] = (page, True, time.monotonic())
 
     def _auto_refresh(self) -> None:
         showing_newest = self.store.page_number == 0 if self.store.order == "desc" else not self.store.can_next
