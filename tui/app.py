@@ -13,6 +13,7 @@ from textual.screen import Screen
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.config import Settings, save_preference
+from tui.inert import make_inert
 from tui.ledger import ThreadLedger
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
@@ -155,7 +156,7 @@ class ThreadscopeApp(App):
         text = error.describe()
         if headline:
             text = f"{headline}\n{text}"
-        self.notify(text, severity="error", timeout=12, markup=False)
+        self.notify(make_inert(text), severity="error", timeout=12, markup=False)
 
     def copy(self, what: str, text: str) -> None:
         """Copy `text`: through the terminal (OSC 52) always, and the system clipboard when there is one."""

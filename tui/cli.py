@@ -104,7 +104,7 @@ def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
         except ValidationError as exc:
             fail_usage(exc.message)
         except ThreadscopeError as exc:
-            click.echo(f"error: {exc.describe()}", err=True)
+            click.echo(f"error: {make_inert(exc.describe())}", err=True)
             if settings.embedded:
                 click.echo("(backend: embedded emulator — set DASHSCOPE_API_KEY to use DashScope)", err=True)
             sys.exit(1)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from tui.inert import make_inert
+
 _REGION_HINTS = {
     "intl": "the key may belong to the China (Beijing) region: try --region cn",
     "cn": "the key may belong to the international (Singapore) region: try --region intl",
@@ -36,7 +38,8 @@ class ThreadscopeError(Exception):
         text = str(self)
         if self.hint:
             text += f"\nHint: {self.hint}"
-        return text
+        # Parts of it come from the server: never let them reach a terminal as escapes.
+        return make_inert(text)
 
 
 class APIError(ThreadscopeError):
@@ -54,9 +57,10 @@ class APIError(ThreadscopeError):
         retry_after: float | None = None,
     ) -> None:
         self.status = status
-        self.code = code or f"HTTP{status}"
-        self.message = message or ""
-        self.request_id = request_id
+        # What the server sent, made inert once here: str(), describe() and every display are safe.
+        self.code = make_inert(code) if code else f"HTTP{status}"
+        self.message = make_inert(message or "")
+        self.request_id = make_inert(request_id) if request_id else None
         self.operation = operation
         self.retry_after = retry_after
         if hint is not None:

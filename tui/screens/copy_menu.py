@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from urllib.parse import quote
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +18,9 @@ from tui.api.models import Message
 
 def curl_command(message: Message, base_url: str, workspace: str | None) -> str:
     """A curl command that retrieves this message; the key stays in $DASHSCOPE_API_KEY."""
-    url = f"{base_url}/threads/{message.thread_id}/messages/{message.id}"
+    # Ids come from the server: percent-encode anything but the id alphabet, so no control
+    # character (e.g. ESC[201~ ending a bracketed paste) can ride along into a shell.
+    url = f"{base_url}/threads/{quote(message.thread_id, safe='_-.')}/messages/{quote(message.id, safe='_-.')}"
     lines = [f"curl --location {shlex.quote(url)}", "  --header 'Content-Type: application/json'",
              '  --header "Authorization: Bearer $DASHSCOPE_API_KEY"']
     if workspace:

@@ -19,6 +19,8 @@ from tui.inert import make_inert
 MARKDOWN_MAX_CHARS = 40_000
 MARKDOWN_MAX_LINES = 1_500
 PLAIN_MAX_CHARS = 200_000
+PLAIN_MAX_LINES = 2_000  # a 20,000-line text lays out in seconds; the rest is in raw JSON / export
+RAW_HIGHLIGHT_MAX_CHARS = 100_000  # beyond this, raw JSON is shown unhighlighted (and cut)
 
 
 def relative(when: datetime, now: datetime | None = None) -> str:
@@ -156,8 +158,15 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self.show(self.message)
 
     @staticmethod
-    def _raw_view(message: Message) -> Syntax:
-        return Syntax(pretty_json(message.raw), "json", word_wrap=True, background_color="default", theme="ansi_dark")
+    def _raw_view(message: Message) -> Syntax | Text:
+        shown = pretty_json(message.raw)
+        if len(shown) <= RAW_HIGHLIGHT_MAX_CHARS:
+            return Syntax(shown, "json", word_wrap=True, background_color="default", theme="ansi_dark")
+        # Highlighting a megabyte takes seconds per key press: plain, cut, and say so.
+        note = Text(f"(raw JSON of {len(shown):,} characters, shown without highlighting"
+                    + (f"; the first {PLAIN_MAX_CHARS:,} — y → message JSON copies all of it" if len(shown) > PLAIN_MAX_CHARS else "")
+                    + ")\n", style="dim italic")
+        return note + Text(shown[:PLAIN_MAX_CHARS])
 
     def _render_message(self, message: Message) -> None:
         self._put("detail-header", self._header(message))
@@ -166,8 +175,13 @@ class MessageDetail(VerticalScroll, can_focus=True):
         if not body:
             self._put("detail-text", Text("(no text content)", style="dim italic"))
         elif len(body) > MARKDOWN_MAX_CHARS or body.count("\n") > MARKDOWN_MAX_LINES:
-            shown = make_inert(body[:PLAIN_MAX_CHARS])
-            note = "" if len(body) <= PLAIN_MAX_CHARS else f"\n… {len(body) - PLAIN_MAX_CHARS:,} more characters (see raw JSON or export)"
+            head = body[:PLAIN_MAX_CHARS]
+            lines = head.split("\n")
+            if len(lines) > PLAIN_MAX_LINES:
+                head = "\n".join(lines[:PLAIN_MAX_LINES])
+            shown = make_inert(head)
+            rest = len(body) - len(head)
+            note = "" if not rest else f"\n… {rest:,} more characters (see raw JSON or export)"
             self._put("detail-text", Text(f"(long message: {len(body):,} characters, shown as plain text)\n", style="dim italic")
                       + Text(shown + note))
         else:

@@ -9,7 +9,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.api.models import Message
-from tui.inert import one_line
+from tui.inert import make_inert, one_line
 
 
 def short_id(message_id: str) -> str:
@@ -26,7 +26,7 @@ def message_line(message: Message, *, width: int = 60, role_styles: dict[str, st
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{mark:<7}", style=styles.get(message.role, "bold"))
     text.append(f" {local} ", style="dim")
-    text.append(f"{short_id(message.id)} ", style="dim")
+    text.append(f"{make_inert(short_id(message.id))} ", style="dim")
     count = len(message.metadata_dict)
     text.append(f"≡{count:<2} " if count else "    ", style="bold dim")
     preview = one_line(message.text, width)
