@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -35,7 +36,8 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
-PREFETCH_TTL = 30.0  # seconds a prefetched page may be used
+PAGE_CACHE_TTL = 30.0  # seconds a remembered page may be shown again without asking the server
+PAGE_CACHE_SIZE = 8
 
 
 class BrowserScreen(Screen):
@@ -80,7 +82,7 @@ class BrowserScreen(Screen):
         self.store = BrowserStore(thread_id, page_size=settings.page_size)
         self.store.subscribe(self._on_store_change)
         self.search_term: str | None = None
-        self._prefetched: dict[tuple, tuple] = {}  # the next page, fetched ahead (see prefetch)
+        self._pages: OrderedDict[tuple, tuple] = OrderedDict()  # pages for n/p: fetched ahead or just seen
 
     @property
     def tsapp(self) -> ThreadscopeApp:
@@ -152,16 +154,19 @@ class BrowserScreen(Screen):
         store = self.store
         store.set_loading(True)
         fetch_order = store.order if not request.reverse else ("asc" if store.order == "desc" else "desc")
-        cached = self._prefetched.pop(self._page_key(request), None) if request.kind == "next" else None
-        self._prefetched.clear()
+        key = self._page_key(request)
+        cached = self._pages.get(key) if request.kind in ("next", "prev") else None
+        if request.kind not in ("next", "prev"):
+            self._pages.clear()  # first, last, refresh, around: start from what the server says now
         try:
-            if cached is not None and time.monotonic() - cached[2] < PREFETCH_TTL:
+            if cached is not None and time.monotonic() - cached[1] < PAGE_CACHE_TTL:
                 page = cached[0]
             else:
                 page = await self.tsapp.client.list_messages(
                     self.thread_id, limit=store.page_size, order=fetch_order, after=request.after,
                     before=request.before, metadata=store.filter or None,
                 )
+                self._keep_page(key, page)
         except NotFoundError as exc:
             store.set_error(f"thread {self.thread_id} not found")
             self.tsapp.report(exc, f"Thread {self.thread_id} was not found.")
@@ -198,8 +203,18 @@ class BrowserScreen(Screen):
             )
         except ThreadscopeError:
             return
-        if len(page.data) == store.page_size and page.has_more and key == self._page_key(request):
-            self._prefetched[key] = (page, True, time.monotonic())
+        if key == self._page_key(request):
+            self._keep_page(key, page)
+
+    def _keep_page(self, key: tuple, page) -> None:
+        """Remember a page for n/p, but only a full one with more after it: such a page cannot
+        change as the thread grows (messages are only ever added at the newest end)."""
+        if len(page.data) != self.store.page_size or not page.has_more:
+            return
+        self._pages[key] = (page, time.monotonic())
+        self._pages.move_to_end(key)
+        while len(self._pages) > PAGE_CACHE_SIZE:
+            self._pages.popitem(last=False)
 
     def _auto_refresh(self) -> None:
         showing_newest = self.store.page_number == 0 if self.store.order == "desc" else not self.store.can_next
@@ -378,6 +393,7 @@ class BrowserScreen(Screen):
 
     def message_saved(self, message: Message) -> None:
         """A write flow saved `message`: show the saved state."""
+        self._pages.clear()  # remembered pages may hold its old metadata
         self.store.replace_message(message)
 
     def message_created(self, message: Message) -> None:
