@@ -24,7 +24,7 @@ from tui.api.models import Message
 from tui.api.validation import row_problems, rows_to_metadata
 from tui.inert import make_inert
 from tui.screens.choice import ChoiceScreen
-from tui.widgets.key_value import KeyValueEditor
+from tui.widgets.key_value import KeyValueEditor, PairFormActions
 
 
 def may_have_landed(error: ThreadscopeError) -> bool:
@@ -36,7 +36,7 @@ def may_have_landed(error: ThreadscopeError) -> bool:
     return isinstance(error, ProtocolError)  # an unreadable answer: the server may have acted
 
 
-class ComposeScreen(ModalScreen[Message | None]):
+class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
     """Answers the created message, or None."""
 
     DEFAULT_CSS = """
@@ -125,23 +125,6 @@ class ComposeScreen(ModalScreen[Message | None]):
             self.action_send()
         elif event.button.id == "compose-cancel":
             self.action_cancel()
-
-    async def action_add_row(self) -> None:
-        await self.query_one(KeyValueEditor).add_row()
-        self.revalidate()
-
-    def action_delete_row(self) -> None:
-        rows = self.query_one(KeyValueEditor)
-        row = rows.row_of(self.focused)
-        if row is not None:
-            rows.delete_row(row)
-            self.revalidate()
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
 
     def action_cancel(self) -> None:
         if self.sending:

@@ -26,7 +26,7 @@ from tui.api.validation import RowProblem, metadata_problems, row_problems, rows
 from tui.inert import make_inert
 from tui.journal import EditJournal, describe_diff, metadata_diff
 from tui.screens.choice import ChoiceScreen
-from tui.widgets.key_value import LIMITS_HINT, KeyValueEditor
+from tui.widgets.key_value import LIMITS_HINT, KeyValueEditor, PairFormActions
 
 
 class DuplicateKey(ValueError):
@@ -87,7 +87,7 @@ def diff_text(before: dict[str, str], after: dict[str, str], *, removal_warning:
     return text
 
 
-class MetadataEditor(ModalScreen[Message | None]):
+class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
     """Answers the saved message (re-read from the server), or None when nothing was saved."""
 
     DEFAULT_CSS = """
@@ -208,19 +208,6 @@ class MetadataEditor(ModalScreen[Message | None]):
             return False  # let the text area have its keys
         return True
 
-    async def action_add_row(self) -> None:
-        await self.query_one(KeyValueEditor).add_row()
-        self.revalidate()
-
-    def action_delete_row(self) -> None:
-        editor = self.query_one(KeyValueEditor)
-        row = editor.row_of(self.focused)
-        if row is None:
-            self.notify("Put the cursor in the pair to delete first.", severity="warning", markup=False)
-            return
-        editor.delete_row(row)
-        self.revalidate()
-
     def action_toggle_raw(self) -> None:
         rows = self.query_one(KeyValueEditor)
         area = self.query_one("#editor-raw", TextArea)
@@ -248,12 +235,6 @@ class MetadataEditor(ModalScreen[Message | None]):
         else:
             text = json.dumps(rows_to_metadata(self.query_one(KeyValueEditor).pairs()), ensure_ascii=False, indent=2)
         self.app.copy("the edited metadata JSON", text)
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
 
     def action_cancel(self) -> None:
         if self.saving:

@@ -109,3 +109,30 @@ class KeyValueEditor(VerticalScroll):
 
 
 LIMITS_HINT = f"keys 1–{MAX_KEY_LENGTH} characters, values up to {MAX_VALUE_LENGTH}, at most 16 pairs"
+
+
+class PairFormActions:
+    """The pair-editing keys shared by the metadata editor and compose (a Screen mixin).
+
+    The screen provides `revalidate()`. tab/shift+tab are priority bindings on the screens
+    so focus moves when the key arrives, before any text typed after it.
+    """
+
+    async def action_add_row(self) -> None:
+        await self.query_one(KeyValueEditor).add_row()
+        self.revalidate()
+
+    def action_delete_row(self) -> None:
+        rows = self.query_one(KeyValueEditor)
+        row = rows.row_of(self.focused)
+        if row is None:
+            self.notify("Put the cursor in the pair to delete first.", severity="warning", markup=False)
+            return
+        rows.delete_row(row)
+        self.revalidate()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
