@@ -303,3 +303,33 @@ async def test_enter_focuses_detail_and_escape_returns(make_harness):
 def test_metadata_of_demo_is_valid():
     # The editor starts from real metadata; the demo's must pass the same rules.
     check_metadata({"checkpoint": "7"})
+
+
+async def test_command_palette_offers_every_action(make_harness):
+    from textual.command import CommandPalette
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        titles = [command.title for command in h.app.get_system_commands(h.browser)]
+        for expected in ("Open thread", "Thread ledger", "Theme", "Quit"):
+            assert any(title.startswith(expected) for title in titles), (expected, titles)
+        await pilot.press("ctrl+p")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, CommandPalette)
+
+
+async def test_auto_refresh_adds_new_messages_and_keeps_the_selection(make_harness):
+    h = make_harness(open_thread=ORDER_BOT, auto_refresh=5.0)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("j", "j")
+        await h.settle(pilot)
+        chosen = h.store.selected_id
+        timers = [t for t in h.browser._timers if t._callback == h.browser._poll_newest]
+        assert len(timers) == 1 and timers[0]._interval == 5.0  # the poll is scheduled, every 5 s
+        new = await h.client.create_message(ORDER_BOT, "arrived while watching")
+        h.browser._poll_newest()  # what the 5 s interval calls
+        await h.settle(pilot)
+        assert h.store.page[0].id == new.id
+        assert h.store.selected_id == chosen

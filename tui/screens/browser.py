@@ -106,7 +106,7 @@ class BrowserScreen(Screen):
         self._render_status()
         self.load(self.store.request_first())
         if self.tsapp.settings.auto_refresh > 0:
-            self.set_interval(self.tsapp.settings.auto_refresh, self._auto_refresh)
+            self.set_interval(self.tsapp.settings.auto_refresh, self._poll_newest)
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -216,7 +216,7 @@ class BrowserScreen(Screen):
         while len(self._pages) > PAGE_CACHE_SIZE:
             self._pages.popitem(last=False)
 
-    def _auto_refresh(self) -> None:
+    def _poll_newest(self) -> None:
         showing_newest = self.store.page_number == 0 if self.store.order == "desc" else not self.store.can_next
         if showing_newest and not self.store.loading and self.app.screen is self:
             self.load(self.store.request_refresh())
