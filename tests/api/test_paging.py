@@ -69,3 +69,78 @@ async def test_before_cursor_pages_backwards(client, order):
     page = await client.list_messages(thread.id, order=order, before=ordered[6], limit=3)
     assert [m.id for m in page.data] == ordered[3:6]
     assert page.first_id == ordered[3] and page.last_id == ordered[5]
+
+
+# -- the next page goes out while this one is decoded and consumed ----------------------------
+
+
+def test_peek_next_cursor_reads_the_cursor_from_either_end_of_the_bytes():
+    from tui.api.client import peek_next_cursor
+
+    data = b'[' + b",".join(b'{"id":"message_%d","content":"x"}' % i for i in range(50)) + b"]"
+    assert peek_next_cursor(b'{"object":"list","data":' + data + b',"first_id":"message_0","last_id":"message_49","has_more":true}') == "message_49"
+    assert peek_next_cursor(b'{"has_more": true, "last_id": "message_49", "data": ' + data + b"}") == "message_49"
+    assert peek_next_cursor(b'{"data":' + data + b',"last_id":"message_49","has_more":false}') is None
+    assert peek_next_cursor(b'{"data":[],"has_more":true}') is None
+    assert peek_next_cursor(b"<html>502 Bad Gateway</html>") is None
+
+
+async def test_a_wrong_cursor_guess_is_dropped_and_nothing_is_skipped():
+    """Cursors before `data`, and a first message whose plugin_call looks like a cursor:
+    the guess read from the bytes is wrong; the walk must still be exact."""
+    import json
+
+    import httpx
+
+    from tui.api import DashScopeClient
+
+    ids = [f"message_{i:04d}" for i in range(25)]
+    asked: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        after = request.url.params.get("after")
+        asked.append(after)
+        if after is not None and after not in ids:
+            return httpx.Response(400, json={"code": "InvalidParameter", "message": "after: no such message", "request_id": "r"})
+        start = 0 if after is None else ids.index(after) + 1
+        chunk = ids[start : start + 10]
+        has_more = start + 10 < len(ids)
+        data = [{"id": i, "object": "thread.message", "created_at": 1, "thread_id": "thread_x", "role": "user",
+                 "content": [], "plugin_call": {"has_more": True, "last_id": "message_bogus"}} for i in chunk]
+        body = {"object": "list", "first_id": chunk[0], "last_id": chunk[-1], "has_more": has_more, "data": data}
+        return httpx.Response(200, content=json.dumps(body).encode())
+
+    async with DashScopeClient(api_key="k", base_url="http://test/api/v1", transport=httpx.MockTransport(handler)) as client:
+        seen = [m.id async for m in client.iter_messages("thread_x", page_size=10)]
+    assert seen == ids
+    assert "message_bogus" in asked  # the guess was tried, and its 400 dropped quietly
+    assert [a for a in asked if a != "message_bogus"] == [None, "message_0009", "message_0019"]
+
+
+async def test_next_page_is_on_the_wire_before_this_page_is_consumed(live_server):
+    import httpx
+
+    from tui.api import DashScopeClient
+
+    server = live_server()
+    started: list[str | None] = []
+
+    class Recording(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request):
+            if request.method == "GET":
+                started.append(request.url.params.get("after"))
+            return await super().handle_async_request(request)
+
+    async with DashScopeClient(api_key="k", base_url=server.base_url, transport=Recording()) as client:
+        thread = await client.create_thread()
+        for i in range(25):
+            await client.create_message(thread.id, f"m{i}")
+        requests_at_each_page_start = []
+        count = 0
+        async for _ in client.iter_messages(thread.id, page_size=10):
+            if count % 10 == 0:
+                requests_at_each_page_start.append(len(started))
+            count += 1
+    assert count == 25
+    # When the first message of a page is handed out, the next page has been asked for.
+    assert requests_at_each_page_start == [2, 3, 3]

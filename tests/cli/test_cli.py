@@ -130,6 +130,33 @@ def test_export_every_message_oldest_first(run, tmp_path, fmt):
     assert not (tmp_path / f"export.{fmt}.part").exists()
 
 
+def test_export_to_stdout_is_the_same_jsonl_as_to_a_file(run, tmp_path):
+    thread_id = run("threads", "create").output.strip()
+    for text in ("plain", "中文 and é", "quote \" backslash \\ tab \t"):
+        run("messages", "create", thread_id, "--content", text)
+    out = tmp_path / "export.jsonl"
+    run("export", thread_id, "--format", "jsonl", "-o", str(out))
+    result = run("export", thread_id, "--format", "jsonl")
+    assert result.exit_code == 0
+    assert result.output == out.read_text(encoding="utf-8")
+    assert [json.loads(line)["content"][0]["text"]["value"] for line in result.output.splitlines()] == [
+        "plain", "中文 and é", "quote \" backslash \\ tab \t"]
+
+
+def test_export_lines_are_what_json_dumps_writes_and_survive_a_lone_surrogate():
+    from itertools import islice
+
+    from tui.emulator import demo
+    from tui.export import _json_bytes
+
+    samples = demo._order_bot() + demo._rag_docs() + demo._cn_support() + demo._code_review() + list(islice(demo._agent_loop(), 200))
+    for item in samples:
+        assert _json_bytes(item) == json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # A string no UTF-8 can hold (json.loads accepts the escape): written escaped, not a crash.
+    broken = json.loads('{"text": "\\ud800 half an emoji"}')
+    assert json.loads(_json_bytes(broken)) == broken
+
+
 def test_failed_export_leaves_no_file(run, tmp_path):
     out = tmp_path / "x.jsonl"
     result = run("export", "thread_00000000-0000-4000-8000-000000000000", "-o", str(out))

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class WireModel(BaseModel):
@@ -27,25 +27,26 @@ class WireModel(BaseModel):
 class WireObject(WireModel):
     """A top-level API object, which remembers the JSON object it was parsed from.
 
-    Only top-level objects carry it: a private attribute on every nested model would cost
-    a third of the parse time of a page.
+    The JSON object lives in a slot, not a pydantic private attribute: pydantic sets up
+    private attributes on every instance with a wrapped `model_post_init`, which cost more
+    than validating the message itself (bench goal 1). A slot costs nothing until it is
+    set, and a copy made with `model_copy` simply falls back to `to_wire()`.
     """
 
-    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+    __slots__ = ("_wire",)
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]):
         """Parse a decoded JSON object and remember it verbatim as `.raw`."""
         obj = cls.model_validate(data)
-        obj._raw = data
+        object.__setattr__(obj, "_wire", data)
         return obj
 
     @property
     def raw(self) -> dict[str, Any]:
         """The object as the server sent it (or, when built locally, as it would be sent)."""
-        if self._raw is not None:
-            return self._raw
-        return self.to_wire()
+        wire = getattr(self, "_wire", None)
+        return wire if wire is not None else self.to_wire()
 
     def raw_json(self, indent: int | None = 2) -> str:
         """`raw` as JSON text, non-ASCII kept as is."""
@@ -134,7 +135,7 @@ class MessagePage(WireObject):
         items = data.get("data") or []
         page = cls.model_validate({**data, "data": []})
         page.data = [Message.from_wire(item) for item in items]
-        page._raw = data
+        object.__setattr__(page, "_wire", data)
         return page
 
 
