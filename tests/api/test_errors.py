@@ -92,6 +92,42 @@ async def test_success_status_with_unexpected_body_is_protocol_error(body):
     assert len(info.value.snippet) <= 200 + 20
 
 
+@pytest.mark.parametrize(
+    ("call", "body", "where"),
+    [
+        ("list", {"object": "list", "data": [{"id": "message_b", "created_at": "yesterday", "thread_id": "thread_a",
+                                              "role": "user"}], "has_more": False}, "data.0.created_at"),
+        ("retrieve", {"id": "message_b", "created_at": 1, "thread_id": "thread_a", "role": "user", "content": "hi"}, "content"),
+        ("retrieve", {"object": "thread.message"}, "id"),
+    ],
+)
+async def test_json_of_the_wrong_shape_is_a_protocol_error_naming_the_field(call, body, where):
+    async with make_client(answering(200, body)) as client:
+        with pytest.raises(ProtocolError) as info:
+            if call == "list":
+                await client.list_messages("thread_a")
+            else:
+                await client.retrieve_message("thread_a", "message_b")
+    text = str(info.value)
+    operation = "list messages of thread_a" if call == "list" else "retrieve message message_b"
+    assert text.startswith(f"{operation} failed: HTTP 200, the response is not a valid ")
+    assert f"'{where}: " in text
+    assert "pydantic" not in text and "errors.pydantic.dev" not in text
+
+
+async def test_content_parts_of_unexpected_shapes_still_give_their_text():
+    body = {"id": "message_b", "created_at": 1, "thread_id": "thread_a", "role": "assistant",
+            "content": [{"type": "text", "text": "a bare string"}, {"type": "image_file", "image_file": {"file_id": "f"}},
+                        {"type": "text", "text": {"value": "an object", "annotations": [{"type": "file_citation"}]}}, 7]}
+    async with make_client(answering(200, body)) as client:
+        message = await client.retrieve_message("thread_a", "message_b")
+    assert message.text == "a bare string\n\nan object"
+    assert message.annotations == [{"type": "file_citation"}]
+    assert message.raw == body
+    with pytest.raises(ValueError):  # the typed parts are strict, and built only when asked for
+        message.content
+
+
 async def test_key_never_appears_in_error_text():
     # A hostile or careless server echoes the key back in its message; we scrub it.
     body = {"code": "InvalidApiKey", "message": f"key {SENTINEL_KEY} is invalid", "request_id": "r"}

@@ -76,3 +76,15 @@ def test_null_fields_are_tolerated():
     message = Message.from_wire(data)
     assert message.metadata_dict == {}
     assert message.to_wire() == data
+
+
+def test_content_models_are_built_on_first_use_and_kept():
+    data = json.loads((SEED / "retrieve_message_response.json").read_text())
+    message = Message.from_wire(data)
+    assert "_content" not in dir(message) or not hasattr(message, "_content")
+    parts = message.content
+    assert parts is message.content  # built once
+    assert [p.text.value for p in parts] == [message.text]
+    assert message.raw is data  # the object as received, not a copy
+    copy = message.model_copy()
+    assert copy.raw == data  # a copy has no raw of its own: rebuilt from the fields

@@ -19,10 +19,11 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pydantic_core
+from pydantic import ValidationError as PydanticValidationError
 
 from tui import __version__
 from tui.api.errors import (
@@ -32,10 +33,11 @@ from tui.api.errors import (
     error_for_status,
     redact,
 )
-from tui.api.models import DeletedThread, Message, MessagePage, Thread
+from tui.api.models import DeletedThread, Message, MessagePage, Thread, WireObject
 from tui.api.validation import DEFAULT_LIMIT, check_content, check_limit, check_metadata, check_order
 
 log = logging.getLogger("tui.api")
+W = TypeVar("W", bound=WireObject)
 
 REGION_URLS = {
     "intl": "https://dashscope-intl.aliyuncs.com/api/v1",
@@ -197,23 +199,23 @@ class DashScopeClient:
                     check_metadata(item["metadata"])
             body["messages"] = messages
         data = await self._call("POST", "/threads", json_body=body, operation="create thread", safe=False)
-        return Thread.from_wire(data)
+        return self._parse(Thread, data, "create thread")
 
     async def retrieve_thread(self, thread_id: str) -> Thread:
         """Fetch one thread."""
         data = await self._call("GET", f"/threads/{thread_id}", operation=f"retrieve thread {thread_id}")
-        return Thread.from_wire(data)
+        return self._parse(Thread, data, f"retrieve thread {thread_id}")
 
     async def modify_thread(self, thread_id: str, *, metadata: dict[str, str]) -> Thread:
         """Replace a thread's metadata."""
         body = {"metadata": check_metadata(metadata)}
         data = await self._call("POST", f"/threads/{thread_id}", json_body=body, operation=f"modify thread {thread_id}")
-        return Thread.from_wire(data)
+        return self._parse(Thread, data, f"modify thread {thread_id}")
 
     async def delete_thread(self, thread_id: str) -> DeletedThread:
         """Delete a thread and its messages."""
         data = await self._call("DELETE", f"/threads/{thread_id}", operation=f"delete thread {thread_id}")
-        return DeletedThread.from_wire(data)
+        return self._parse(DeletedThread, data, f"delete thread {thread_id}")
 
     # -- messages ------------------------------------------------------------------------
 
@@ -227,7 +229,7 @@ class DashScopeClient:
         data = await self._call(
             "POST", f"/threads/{thread_id}/messages", json_body=body, operation=f"create message in {thread_id}", safe=False
         )
-        return Message.from_wire(data)
+        return self._parse(Message, data, f"create message in {thread_id}")
 
     async def list_messages(
         self,
@@ -244,7 +246,7 @@ class DashScopeClient:
         data = await self._call(
             "GET", f"/threads/{thread_id}/messages", params=params, operation=f"list messages of {thread_id}"
         )
-        return MessagePage.from_wire(data)
+        return self._parse(MessagePage, data, f"list messages of {thread_id}")
 
     async def list_messages_raw(self, thread_id: str, **kwargs: Any) -> dict[str, Any]:
         """The list response exactly as decoded from the server (for `--json`)."""
@@ -264,7 +266,7 @@ class DashScopeClient:
         async for item in self.iter_raw_messages(
             thread_id, order=order, page_size=page_size, metadata=metadata, after=after
         ):
-            yield Message.from_wire(item)
+            yield self._parse(Message, item, f"list messages of {thread_id}")
 
     async def iter_raw_messages(
         self,
@@ -335,7 +337,7 @@ class DashScopeClient:
         data = await self._call(
             "GET", f"/threads/{thread_id}/messages/{message_id}", operation=f"retrieve message {message_id}"
         )
-        return Message.from_wire(data)
+        return self._parse(Message, data, f"retrieve message {message_id}")
 
     async def modify_message(self, thread_id: str, message_id: str, *, metadata: dict[str, str]) -> Message:
         """Replace a message's metadata with `metadata` (the whole object: keys left out are removed)."""
@@ -346,7 +348,7 @@ class DashScopeClient:
             json_body=body,
             operation=f"modify message {message_id}",
         )
-        return Message.from_wire(data)
+        return self._parse(Message, data, f"modify message {message_id}")
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -367,6 +369,17 @@ class DashScopeClient:
         if metadata:
             params["metadata"] = json.dumps(check_metadata(metadata), ensure_ascii=False, separators=(",", ":"))
         return params
+
+    def _parse(self, model: type[W], data: dict[str, Any], operation: str) -> W:
+        """`model.from_wire(data)`; a body of the wrong shape is a ProtocolError, not a traceback."""
+        try:
+            return model.from_wire(data)
+        except PydanticValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(the object)"
+            kind = model.__name__
+            raise ProtocolError(operation, 200, self._redact(f"{where}: {first['msg']}"),
+                                reason=f"the response is not a valid {kind} ({exc.error_count()} problem(s))") from None
 
     def _redact(self, text: str) -> str:
         return redact(text, (self._api_key,))
