@@ -333,3 +333,38 @@ async def test_auto_refresh_adds_new_messages_and_keeps_the_selection(make_harne
         await h.settle(pilot)
         assert h.store.page[0].id == new.id
         assert h.store.selected_id == chosen
+
+
+async def test_opened_straight_into_a_thread_escape_builds_the_ledger(make_harness):
+    from textual.widgets import DataTable
+
+    from tui.emulator.demo import DEMO_THREADS
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert not any(isinstance(s, LedgerScreen) for s in h.app.screen_stack)  # not built until asked for
+        await pilot.press("escape")
+        await pilot.pause()
+        ledger = h.app.screen
+        assert isinstance(ledger, LedgerScreen)
+        assert not any(isinstance(s, BrowserScreen) for s in h.app.screen_stack)
+        assert ledger.query_one(DataTable).row_count == len(DEMO_THREADS)
+        assert ledger.selected_thread() == ORDER_BOT  # the thread just left is the newest opened
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen) and h.app.screen.thread_id == ORDER_BOT
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.app.screen is ledger  # the same ledger, under the browser this time
+
+
+async def test_startup_heap_is_frozen_while_running_and_given_back_at_exit(make_harness):
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert gc.get_freeze_count() > 10_000  # full collections skip the app's long-lived objects
+    assert gc.get_freeze_count() == 0  # nothing stays uncollectable after the app
