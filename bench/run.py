@@ -167,7 +167,10 @@ def main() -> None:
 
             out_small, out_big = Path(tmp) / "small.jsonl", Path(tmp) / "big.jsonl"
             small_time, small_rss = export_run(base, export_small_thread, out_small)
-            big_time, big_rss = export_run(base, export_big_thread, out_big)
+            # Like every goal, a median: one run of a 2-second process is at the mercy of the machine.
+            big_runs = [export_run(base, export_big_thread, out_big) for _ in range(3)]
+            big_time = statistics.median(t for t, _ in big_runs)
+            big_rss = max(rss for _, rss in big_runs)
             lines = sum(1 for _ in open(out_big))
             assert lines == export_big, lines
             rate_export = export_big / big_time
