@@ -85,7 +85,8 @@ async def _stream(
         elif fmt == "json":
             chunk.append((b"\n" if count == 0 else b",\n") + _json_bytes(item))
         else:
-            chunk.append(_markdown_block(Message.from_wire(item)).encode("utf-8", errors="backslashreplace"))
+            message = client._parse(Message, item, f"export {thread_id}")  # a malformed one: ProtocolError, not a traceback
+            chunk.append(_markdown_block(message).encode("utf-8", errors="backslashreplace"))
         count += 1
         if count % EXPORT_PAGE_SIZE == 0:
             write(b"".join(chunk))

@@ -144,3 +144,36 @@ async def test_next_page_is_on_the_wire_before_this_page_is_consumed(live_server
     assert count == 25
     # When the first message of a page is handed out, the next page has been asked for.
     assert requests_at_each_page_start == [2, 3, 3]
+
+
+async def test_a_prefetch_that_cannot_go_out_yet_is_not_spun_on():
+    """A transport that holds the second request (a retry backoff, a slow proxy): the first
+    page is still handed out, and the walk finishes once the request is released."""
+    import json
+
+    import httpx
+
+    from tui.api import DashScopeClient
+
+    release = asyncio.Event()
+    ids = [f"message_{i}" for i in range(4)]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        after = request.url.params.get("after")
+        if after is not None:
+            await release.wait()
+        chunk = ids[:2] if after is None else ids[2:]
+        body = {"object": "list", "data": [{"id": i, "created_at": 1, "thread_id": "thread_x", "role": "user"} for i in chunk],
+                "first_id": chunk[0], "last_id": chunk[-1], "has_more": after is None}
+        return httpx.Response(200, content=json.dumps(body).encode())
+
+    async def walk() -> list[str]:
+        seen = []
+        async with DashScopeClient(api_key="k", base_url="http://t/api/v1", transport=httpx.MockTransport(handler)) as client:
+            async for message in client.iter_messages("thread_x", page_size=2):
+                seen.append(message.id)
+                if len(seen) == 2:
+                    release.set()  # only reachable if the first page was handed out
+        return seen
+
+    assert await asyncio.wait_for(walk(), timeout=30) == ids  # the timeout only guards against a hang
