@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tui.api.client import REGION_URLS
-from tui.api.errors import ThreadscopeError
+from tui.api.errors import ThreadscopeError, first_problem
 
 APP_NAME = "threadscope"
 EMBEDDED_KEY = "embedded-emulator"  # the in-process emulator wants a bearer; this is not a secret
@@ -96,9 +96,8 @@ def load_config_file(path: Path) -> tuple[ConfigFile, list[str]]:
     try:
         config = ConfigFile.model_validate(raw)
     except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        where, what, _ = first_problem(exc, "(top level)")
+        raise ConfigError(f"{path}: {where}: {what}") from None
     if any(p.api_key for p in config.profiles.values()) and os.name == "posix":
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from tui.api.errors import first_problem
+
 DEFAULT_THEME = "threadscope-dark"
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
                 "warning", "error", "success")
@@ -95,10 +97,9 @@ def load_theme_file(path: Path) -> Theme:
     try:
         spec = ThemeSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(file)"
-        problem = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
+        field, problem, kind = first_problem(exc, "(file)")
+        problem = problem.removeprefix("Value error, ")
+        if kind == "extra_forbidden":
             problem = "unknown field (a typo?)"
         raise ThemeFileError(f"theme {path}: {field}: {problem}") from None
     return spec.to_theme()

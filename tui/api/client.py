@@ -31,6 +31,7 @@ from tui.api.errors import (
     ProtocolError,
     TransportError,
     error_for_status,
+    first_problem,
     redact,
 )
 from tui.api.models import DeletedThread, Message, MessagePage, Thread, WireObject
@@ -379,10 +380,9 @@ class DashScopeClient:
         try:
             return model.from_wire(data)
         except PydanticValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(the object)"
+            where, what, _ = first_problem(exc, "(the object)")
             kind = model.__name__
-            raise ProtocolError(operation, 200, self._redact(f"{where}: {first['msg']}"),
+            raise ProtocolError(operation, 200, self._redact(f"{where}: {what}"),
                                 reason=f"the response is not a valid {kind} ({exc.error_count()} problem(s))") from None
 
     def _redact(self, text: str) -> str:

@@ -8,8 +8,12 @@ the network are passed through `redact` before they are kept.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from tui.inert import make_inert
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError as PydanticValidationError
 
 _REGION_HINTS = {
     "intl": "the key may belong to the China (Beijing) region: try --region cn",
@@ -169,3 +173,11 @@ def error_for_status(
     if status in (400, 413, 422):
         return InvalidParameterError(status, code, message, request_id, **kwargs)
     return APIError(status, code, message, request_id, **kwargs)
+
+
+def first_problem(exc: PydanticValidationError, whole: str) -> tuple[str, str, str]:
+    """A pydantic error's first problem as (where, what, type): `where` is the dotted field
+    path, or `whole` when the problem is with the object itself."""
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or whole
+    return where, first["msg"], first["type"]
