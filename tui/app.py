@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui import textual_fixes
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.config import Settings, save_preference
@@ -19,6 +20,8 @@ from tui.ledger import ThreadLedger
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.ledger import LedgerScreen
+
+textual_fixes.apply()
 
 THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
 

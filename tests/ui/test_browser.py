@@ -368,3 +368,27 @@ async def test_startup_heap_is_frozen_while_running_and_given_back_at_exit(make_
         await h.settle(pilot)
         assert gc.get_freeze_count() > 10_000  # full collections skip the app's long-lived objects
     assert gc.get_freeze_count() == 0  # nothing stays uncollectable after the app
+
+
+async def test_turned_pages_leave_no_render_caches_behind(make_harness):
+    """Textual#6665: an lru_cache on a StylesCache method kept 1,024 dead widgets' render
+    caches alive (every page turn replaces the detail pane's blocks), and full collections
+    walked them all — bench goal 4a. tui.textual_fixes keys that memo on colours alone."""
+    import gc
+
+    from textual._styles_cache import StylesCache
+    from textual.widget import Widget
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        for _ in range(8):
+            await pilot.press("n")
+            await h.settle(pilot)
+            await pilot.press("j")
+            await pilot.pause()
+        assert "messages 161–180" in h.store.position_label()
+        gc.collect()
+        caches = [o for o in gc.get_objects() if isinstance(o, StylesCache)]
+        live = {id(w._styles_cache) for w in gc.get_objects() if isinstance(w, Widget)}
+        assert live and [c for c in caches if id(c) not in live] == []
