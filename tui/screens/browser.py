@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 
 from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Message
 from tui.screens.prompt import InputPrompt
 from tui.store import BrowserStore, PageRequest
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_detail import MessageDetail
 from tui.widgets.message_list import MessageList
 from tui.widgets.status_bar import StatusBar
@@ -97,7 +98,7 @@ class BrowserScreen(Screen):
         with Horizontal(id="panes"):
             yield MessageList(id="messages")
             yield MessageDetail(id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(MessageList).role_styles = self.tsapp.role_styles()

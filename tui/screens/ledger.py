@@ -9,9 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.inert import make_inert, one_line
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class LedgerScreen(Screen):
         yield StatusBar(id="status")
         yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
         yield Static("", id="ledger-empty", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

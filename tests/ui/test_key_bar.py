@@ -1,0 +1,74 @@
+"""The key bar: the screen's keys on one line, whole keys only, clickable, kept current."""
+
+from textual.widgets import Input
+
+from tui.emulator.demo import ORDER_BOT
+from tui.screens.browser import BrowserScreen
+from tui.screens.ledger import LedgerScreen
+from tui.screens.prompt import InputPrompt
+from tui.widgets.key_bar import KeyBar
+
+
+def drawn(bar: KeyBar) -> str:
+    """The line as it is on screen."""
+    return "".join(segment.text for segment in bar.render_line(0))
+
+
+async def test_browser_shows_its_keys_whole_with_the_palette_at_the_right(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        line = drawn(h.browser.query_one(KeyBar))
+        assert len(line) == 120
+        assert line.startswith(" n Next page  f Filter  r Raw JSON  e Edit metadata  c Compose  i Copy id")
+        assert line.endswith(" ^p palette ")
+        assert " q Quit" in line
+        assert " p " not in line  # keys with show=False stay out (prev page is in help)
+
+
+async def test_narrow_bar_leaves_out_whole_keys_never_half_a_word(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(70, 24)) as pilot:
+        await h.settle(pilot)
+        line = drawn(h.browser.query_one(KeyBar))
+        assert len(line) == 70
+        assert line.rstrip().endswith("^p palette")
+        keys = line[: line.index("^p")].split("  ")
+        assert [part.strip() for part in keys if part.strip()] == [
+            "n Next page", "f Filter", "r Raw JSON", "e Edit metadata"]
+
+
+async def test_clicking_a_key_presses_it(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        bar = h.browser.query_one(KeyBar)
+        column = drawn(bar).index("Filter")
+        assert bar.key_at(column).description == "Filter"
+        await pilot.click(KeyBar, offset=(column, 0))
+        await pilot.pause()
+        assert isinstance(h.app.screen, InputPrompt)
+        assert h.app.screen.query_one(Input).has_focus
+
+
+async def test_remapped_keys_show_as_remapped_on_every_screen(make_harness):
+    h = make_harness(keymap={"next_page": "m", "open_thread": "O"})
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, LedgerScreen)
+        assert drawn(h.app.screen.query_one(KeyBar)).startswith(" O Open by id ")
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen)
+        assert drawn(h.app.screen.query_one(KeyBar)).startswith(" m Next page ")
+
+
+async def test_bar_follows_a_keymap_change_while_shown(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        bar = h.browser.query_one(KeyBar)
+        assert drawn(bar).startswith(" n Next page ")
+        h.app.update_keymap({"next_page": "ctrl+n"})
+        await pilot.pause()
+        assert drawn(bar).startswith(" ^n Next page ")
