@@ -19,7 +19,6 @@ from tui.inert import make_inert
 from tui.ledger import ThreadLedger
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
-from tui.screens.ledger import LedgerScreen
 
 textual_fixes.apply()
 
@@ -86,6 +85,8 @@ class ThreadscopeApp(App):
             # bench goal 3: composing a screen nobody sees yet cost ~45 ms).
             self.open_thread(self.start_thread)
         else:
+            from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
+
             self.push_screen(LedgerScreen())
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
@@ -138,6 +139,8 @@ class ThreadscopeApp(App):
         self.push_screen(BrowserScreen(thread_id))
 
     def show_ledger(self) -> None:
+        from tui.screens.ledger import LedgerScreen
+
         while len(self.screen_stack) > 2 and not isinstance(self.screen, LedgerScreen):
             self.pop_screen()
         if not isinstance(self.screen, LedgerScreen):  # opened straight into a thread

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tui.config import ConfigError, resolve_settings, save_preference
+from tui.config import ConfigError, Environment, resolve_settings, save_preference
 
 
 def write_config(text: str):
@@ -20,6 +20,18 @@ def test_no_key_no_url_is_the_embedded_emulator():
     settings = resolve_settings()
     assert settings.embedded
     assert settings.backend_label == "embedded emulator (demo data)"
+
+
+def test_environment_names_in_any_case_the_upper_case_spelling_winning():
+    env = Environment.read({"dashscope_workspace": "ws-lower", "Dashscope_Http_Base_Url": "http://127.0.0.1:8000",
+                            "THREADSCOPE_PROFILE": "work", "threadscope_profile": "other",
+                            "dashscope_api_key": "sk-lower", "DASHSCOPE_API_KEY": "sk-upper", "UNRELATED": "x"})
+    assert env.dashscope_workspace == "ws-lower"
+    assert env.dashscope_http_base_url == "http://127.0.0.1:8000"
+    assert env.threadscope_profile == "work"
+    assert env.dashscope_api_key.get_secret_value() == "sk-upper"
+    assert "sk-upper" not in repr(env)  # the key stays a SecretStr
+    assert Environment.read({}) == Environment()
 
 
 def test_precedence_command_line_over_environment_over_profile(monkeypatch):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from tui.api.models import Message
 from tui.inert import make_inert
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
+    from textual.widgets import Markdown
 
 # Past this, Markdown layout is too slow to be worth it: show the text plain (still inert).
 MARKDOWN_MAX_CHARS = 40_000
@@ -97,7 +100,7 @@ class MessageDetail(VerticalScroll, can_focus=True):
         yield Static("", id="detail-header")
         yield Static("Text", classes="section", id="section-text", markup=False)
         yield Static("", id="detail-text")
-        yield Markdown("", id="detail-markdown", open_links=False)
+        # The Markdown widget (#detail-markdown) joins after the first paint: see _markdown().
         yield Static("", classes="section", id="section-annotations", markup=False)
         yield Static("", id="detail-annotations")
         yield Static("", classes="section", id="section-tools", markup=False)
@@ -157,8 +160,31 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self._rendered = None
         self.show(self.message)
 
+    def _markdown(self) -> Markdown | None:
+        """The Markdown widget, or None while it is still to come.
+
+        Importing Textual's Markdown (markdown-it, pygments) costs ~25 ms, a tenth of the
+        cold start (bench goal 3): the message list is painted first, then the widget is
+        imported and mounted, and the message shown again with it.
+        """
+        children = self.query_children("#detail-markdown")
+        if children:
+            return children.first()
+        if not getattr(self, "_markdown_coming", False):
+            self._markdown_coming = True
+            self.call_after_refresh(self._mount_markdown)
+        return None
+
+    async def _mount_markdown(self) -> None:
+        from textual.widgets import Markdown
+
+        await self.mount(Markdown("", id="detail-markdown", open_links=False), after="#detail-text")
+        self.refresh_view()
+
     @staticmethod
     def _raw_view(message: Message) -> Syntax | Text:
+        from rich.syntax import Syntax  # pygments: only when raw JSON is first shown
+
         shown = pretty_json(message.raw)
         if len(shown) <= RAW_HIGHLIGHT_MAX_CHARS:
             return Syntax(shown, "json", word_wrap=True, background_color="default", theme="ansi_dark")
@@ -185,11 +211,14 @@ class MessageDetail(VerticalScroll, can_focus=True):
             self._put("detail-text", Text(f"(long message: {len(body):,} characters, shown as plain text)\n", style="dim italic")
                       + Text(shown + note))
         else:
-            markdown = self.get_child_by_id("detail-markdown", Markdown)
             inert = make_inert(body)
-            if markdown.source != inert:
-                markdown.update(inert)
-            self._visible.add("detail-markdown")
+            markdown = self._markdown()
+            if markdown is None:  # for a frame or two at start: the text as it is, then rendered
+                self._put("detail-text", Text(inert))
+            else:
+                if markdown.source != inert:
+                    markdown.update(inert)
+                self._visible.add("detail-markdown")
         if message.annotations:
             self._put("section-annotations", Text(f"Annotations ({len(message.annotations)})"))
             self._put("detail-annotations", self._annotations(message.annotations))
