@@ -1,0 +1,39 @@
+"""Keep httpx's command-line tool out of every threadscope start, until something asks for it.
+
+`import httpx` (0.28) runs `from ._main import main`: when click is installed — and
+threadscope installs it for its own command line — that imports httpx's CLI with click,
+rich's progress bars and pygments' lexer table, ~15 ms of a ~300 ms cold start (bench
+goal 3) for a tool threadscope never runs. httpx's successor made the same import lazy
+(pydantic/httpx2#947); this does it from outside until encode/httpx does.
+
+`httpx.main` keeps working: the stand-in loads the real module on first call. The `httpx`
+console script runs in its own process and never sees this.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+MODULE = "httpx._main"
+
+
+def defer_httpx_cli() -> bool:
+    """Put a stand-in for httpx._main in place, unless httpx is already imported.
+
+    Returns whether the stand-in was installed.
+    """
+    if "httpx" in sys.modules or MODULE in sys.modules:
+        return False
+    stand_in = types.ModuleType(MODULE, "Stand-in for httpx's CLI: imports the real one when main() is called.")
+
+    def main(*args, **kwargs):
+        if sys.modules.get(MODULE) is stand_in:
+            del sys.modules[MODULE]
+        real = importlib.import_module(MODULE)
+        return real.main(*args, **kwargs)
+
+    stand_in.main = main  # type: ignore[attr-defined]
+    sys.modules[MODULE] = stand_in
+    return True
