@@ -56,29 +56,30 @@ class Bare(App):
 Bare().run(headless=True)
 """
 
+# threadscope as its command runs it (tui.__main__.run: hold the collector, then the click
+# command line), `open THREAD` on the embedded demo, headless through TEXTUAL_DRIVER.
 OURS = """
 import sys
 import time
-from tui.app import make_app
-from tui.backend import build_client
-from tui.config import resolve_settings
+from tui.startup import hold_collector
+
+hold_collector()  # the `threadscope` command's first line
+from tui.cli import main
 from tui.screens.browser import BrowserScreen
 
-settings = resolve_settings()
-app = make_app(settings, build_client(settings), open_thread=sys.argv[1])
 show = BrowserScreen._on_store_change
 
-def painted():
+def painted(screen):
     print(time.monotonic(), flush=True)
-    app.exit()
+    screen.app.exit()
 
 def show_then_report(screen, what):
     show(screen, what)
     if what == "page" and screen.store.page:
-        screen.call_after_refresh(painted)
+        screen.call_after_refresh(painted, screen)
 
 BrowserScreen._on_store_change = show_then_report
-app.run(headless=True)
+main(["open", sys.argv[1]])
 """
 
 
@@ -102,7 +103,7 @@ def goal_cold_start(runs: int) -> Result:
     compileall.compile_dir(Path(tui.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "THREADSCOPE_DATA_DIR": f"{tmp}/data", "THREADSCOPE_CONFIG_DIR": f"{tmp}/config",
-               "TEXTUAL_ANIMATIONS": "none"}
+               "TEXTUAL_ANIMATIONS": "none", "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"}
         for name in ("DASHSCOPE_API_KEY", "DASHSCOPE_HTTP_BASE_URL"):
             env.pop(name, None)
         timed_process(OURS, ORDER_BOT, env=env)  # the first run seeds the demo database: not a cold start

@@ -19,6 +19,7 @@ from tui.inert import make_inert
 from tui.ledger import ThreadLedger
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
+from tui.startup import release_collector
 
 textual_fixes.apply()
 
@@ -95,8 +96,10 @@ class ThreadscopeApp(App):
         if not self._heap_frozen:
             gc.freeze()
             self._heap_frozen = True
+        release_collector()  # held by the `threadscope` command since its first line (tui.startup)
 
     def on_unmount(self) -> None:
+        release_collector()  # should the app end before its first paint
         # Give it back, so whatever outlives this app (another app in the same process, a
         # test run) can be collected again.
         if self._heap_frozen:

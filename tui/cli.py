@@ -23,6 +23,7 @@ from tui.api.errors import ThreadscopeError
 from tui.api.validation import ValidationError, check_metadata
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert, one_line
+from tui.startup import release_collector
 
 GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
 
@@ -181,6 +182,8 @@ def main(ctx: click.Context) -> None:
     With no key (DASHSCOPE_API_KEY) and no --base-url, everything runs on the embedded
     emulator with demo data.
     """
+    if ctx.invoked_subcommand not in (None, "open"):
+        release_collector()  # not the TUI: nothing to keep the start-up heap out of collections for
     if ctx.invoked_subcommand is None:
         run_tui(current_settings(), None)
 

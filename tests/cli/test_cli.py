@@ -174,3 +174,33 @@ def test_bad_config_is_a_usage_error_not_a_traceback(run, monkeypatch, tmp_path)
     result = run("messages", "list", "thread_x")
     assert result.exit_code == 2
     assert "config.toml: page_size:" in result.stderr
+
+
+def test_commands_other_than_the_tui_get_the_collector_back(run):
+    import gc
+
+    from tui.startup import collector_held, hold_collector, release_collector
+
+    hold_collector()  # as the `threadscope` command does on its first line
+    try:
+        assert collector_held() and not gc.isenabled()
+        result = run("threads", "create")
+        assert result.exit_code == 0 and result.output.startswith("thread_")
+        assert gc.isenabled() and not collector_held()
+    finally:
+        release_collector()
+
+
+def test_a_collector_the_command_did_not_hold_is_left_alone():
+    import gc
+
+    from tui.startup import collector_held, hold_collector, release_collector
+
+    gc.disable()  # someone else's choice (a host program)
+    try:
+        hold_collector()
+        assert not collector_held()
+        release_collector()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

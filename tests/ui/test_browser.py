@@ -392,3 +392,33 @@ async def test_turned_pages_leave_no_render_caches_behind(make_harness):
         caches = [o for o in gc.get_objects() if isinstance(o, StylesCache)]
         live = {id(w._styles_cache) for w in gc.get_objects() if isinstance(w, Widget)}
         assert live and [c for c in caches if id(c) not in live] == []
+
+
+async def test_markdown_joins_after_the_first_paint_and_never_into_a_closed_pane(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        detail = h.browser.query_one(MessageDetail)
+        markdown = detail.get_child_by_id("detail-markdown")
+        assert markdown.source == h.store.selected.text and markdown.display
+        assert not detail.get_child_by_id("detail-text").display  # the plain first-frame text gone
+        await detail.remove()
+        await detail._mount_markdown()  # arriving late, as when q is pressed in the first frames
+        assert not detail.is_attached and len(detail.query("#detail-markdown")) == 0
+
+
+async def test_collector_held_by_the_command_comes_back_after_the_first_paint(make_harness):
+    import gc
+
+    from tui.startup import collector_held, hold_collector, release_collector
+
+    hold_collector()  # the `threadscope` command's first line (tui.__main__.run)
+    try:
+        assert not gc.isenabled()
+        h = make_harness(open_thread=ORDER_BOT)
+        async with h.app.run_test(size=SIZE) as pilot:
+            await h.settle(pilot)
+            assert gc.isenabled() and not collector_held()
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        release_collector()

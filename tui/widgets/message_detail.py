@@ -178,6 +178,8 @@ class MessageDetail(VerticalScroll, can_focus=True):
     async def _mount_markdown(self) -> None:
         from textual.widgets import Markdown
 
+        if not self.is_attached:  # the app quit, or the screen closed, before its second frame
+            return
         await self.mount(Markdown("", id="detail-markdown", open_links=False), after="#detail-text")
         self.refresh_view()
 
