@@ -13,10 +13,31 @@ console script runs in its own process and never sees this.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import sys
 import types
 
 MODULE = "httpx._main"
+
+
+class _LazyMain:
+    """httpx.main until first use: calling it, or reading any attribute (it is a click
+    command: `.main`, `.name`, `CliRunner().invoke(httpx.main)`), loads the real one.
+    Only `isinstance(httpx.main, click.Command)` tells the difference."""
+
+    def __init__(self, stand_in: types.ModuleType) -> None:
+        self._stand_in = stand_in
+
+    def _real(self):
+        if sys.modules.get(MODULE) is self._stand_in:
+            del sys.modules[MODULE]
+        return importlib.import_module(MODULE).main
+
+    def __call__(self, *args, **kwargs):
+        return self._real()(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._real(), name)
 
 
 def defer_httpx_cli() -> bool:
@@ -26,14 +47,9 @@ def defer_httpx_cli() -> bool:
     """
     if "httpx" in sys.modules or MODULE in sys.modules:
         return False
-    stand_in = types.ModuleType(MODULE, "Stand-in for httpx's CLI: imports the real one when main() is called.")
-
-    def main(*args, **kwargs):
-        if sys.modules.get(MODULE) is stand_in:
-            del sys.modules[MODULE]
-        real = importlib.import_module(MODULE)
-        return real.main(*args, **kwargs)
-
-    stand_in.main = main  # type: ignore[attr-defined]
+    stand_in = types.ModuleType(MODULE, "Stand-in for httpx's CLI: imports the real one when main is used.")
+    stand_in.__spec__ = importlib.machinery.ModuleSpec(MODULE, None)
+    stand_in.__package__ = "httpx"
+    stand_in.main = _LazyMain(stand_in)  # type: ignore[attr-defined]
     sys.modules[MODULE] = stand_in
     return True

@@ -26,6 +26,18 @@ def test_httpx_main_loads_the_real_cli_on_first_call():
     assert "Usage:" in proc.stdout
 
 
+def test_httpx_main_works_as_the_click_command_it_stands_in_for():
+    proc = run(
+        "import importlib.util, sys, tui, httpx\n"
+        "print(importlib.util.find_spec('httpx._main').name, 'click' in sys.modules)\n"
+        "from click.testing import CliRunner\n"
+        "result = CliRunner().invoke(httpx.main, ['--help'])\n"
+        "print(result.exit_code, 'A next generation HTTP client.' in result.output, httpx.main.name)"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["httpx._main False", "0 True main"]
+
+
 def test_nothing_changes_when_httpx_was_imported_first():
     proc = run(
         "import sys, httpx\nreal = sys.modules['httpx._main']\n"
