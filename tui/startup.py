@@ -27,10 +27,14 @@ def hold_collector() -> None:
         _held = True
 
 
-def release_collector() -> None:
+def release_collector(*, freeze_heap: bool = False) -> None:
+    """Give the collector back if the command held it; `freeze_heap`: first move everything
+    alive now out of its sight (what a command's start-up built lives as long as it does)."""
     global _held
     if _held:
         _held = False
+        if freeze_heap:
+            gc.freeze()
         gc.enable()
 
 

@@ -187,8 +187,10 @@ def test_commands_other_than_the_tui_get_the_collector_back(run):
         result = run("threads", "create")
         assert result.exit_code == 0 and result.output.startswith("thread_")
         assert gc.isenabled() and not collector_held()
+        assert gc.get_freeze_count() > 10_000  # the start-up heap, out of the collector's sight
     finally:
         release_collector()
+        gc.unfreeze()
 
 
 def test_a_collector_the_command_did_not_hold_is_left_alone():
