@@ -92,6 +92,7 @@ import sys
 import time
 
 gc.disable()
+import tui  # first, as in threadscope: its stand-in for httpx's CLI module is in the list
 for name in open(sys.argv[1]).read().split():
     try:
         importlib.import_module(name)
