@@ -37,6 +37,8 @@ class _LazyMain:
         return self._real()(*args, **kwargs)
 
     def __getattr__(self, name: str):
+        if name == "_stand_in":  # an instance made without __init__ (copy, pickle): no recursion
+            raise AttributeError(name)
         return getattr(self._real(), name)
 
 
