@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from tui.api.client import REGION_URLS
 from tui.api.errors import ThreadscopeError, first_problem
+from tui.api.models import empty_dict
 
 APP_NAME = "threadscope"
 EMBEDDED_KEY = "embedded-emulator"  # the in-process emulator wants a bearer; this is not a secret
@@ -62,10 +63,10 @@ class ConfigFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default_profile: str | None = None
-    profiles: dict[str, Profile] = Field(default_factory=dict)
+    profiles: dict[str, Profile] = Field(default_factory=empty_dict)
     theme: str = "threadscope-dark"
     page_size: int = Field(default=20, ge=1, le=100)
-    keymap: dict[str, str] = Field(default_factory=dict)
+    keymap: dict[str, str] = Field(default_factory=empty_dict)
     auto_refresh: float = Field(default=0.0, ge=0.0)  # seconds between polls of the newest page; 0 = off
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
@@ -147,7 +148,7 @@ class Settings:
     demo: bool = False
     page_size: int = 20
     theme: str = "threadscope-dark"
-    keymap: dict[str, str] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=empty_dict)
     auto_refresh: float = 0.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0

@@ -16,6 +16,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from tui.api.errors import first_problem
+from tui.api.models import empty_dict
 
 DEFAULT_THEME = "threadscope-dark"
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
@@ -50,7 +51,7 @@ class ThemeSpec(BaseModel):
     warning: str | None = None
     error: str | None = None
     success: str | None = None
-    variables: dict[str, str] = Field(default_factory=dict)
+    variables: dict[str, str] = Field(default_factory=empty_dict)
 
     @field_validator(*COLOR_FIELDS)
     @classmethod
