@@ -359,6 +359,27 @@ async def test_opened_straight_into_a_thread_escape_builds_the_ledger(make_harne
         assert h.app.screen is ledger  # the same ledger, under the browser this time
 
 
+async def test_the_ledger_remembers_the_thread_but_page_turns_do_not_rewrite_it(make_harness):
+    h = make_harness(page_size=10, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        entry = h.app.ledger.get(AGENT_LOOP)
+        assert entry is not None and entry.messages_seen == 10
+        assert {e.thread_id for e in h.app.ledger.entries()} == {t for t, _ in DEMO_THREADS}  # demo seeded, once
+        ledger, writes = h.app.ledger, []
+        save = ledger._save_all
+        ledger._save_all = lambda entries: (writes.append(len(entries)), save(entries))
+        for _ in range(3):
+            await pilot.press("n")
+            await h.settle(pilot)
+        assert h.store.page_number == 3
+        assert writes == []
+        h.app.open_thread(ORDER_BOT)  # another thread: that is written, with what its first page showed
+        await h.settle(pilot)
+        assert len(writes) == 2
+        assert h.app.ledger.get(ORDER_BOT).messages_seen == len(h.store.page) > 0
+
+
 async def test_startup_heap_is_frozen_while_running_and_given_back_at_exit(make_harness):
     import gc
 
