@@ -1,6 +1,7 @@
 """Every route's shape and every error case, over ASGITransport with raw HTTP (no client-side checks)."""
 
 import json
+import sqlite3
 
 import httpx
 import pytest
@@ -152,3 +153,66 @@ async def test_delete_thread_removes_messages(http, emulator_app):
     assert r.status_code == 200
     assert {k: v for k, v in r.json().items() if k != "request_id"} == {"id": thread_id, "object": "thread.deleted", "deleted": True}
     assert emulator_app.storage.count_messages(thread_id) == 0
+
+
+async def test_head_is_get_without_the_body_and_405_where_there_is_no_get(http):
+    thread_id = await new_thread(http)
+    got = await http.get(f"/threads/{thread_id}")
+    head = await http.head(f"/threads/{thread_id}")
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(got.content)
+    assert head.headers["content-type"] == "application/json" and head.headers["x-request-id"]
+    assert (await http.head("/threads")).status_code == 405  # create only: POST
+
+
+async def test_repeated_query_parameter_last_wins_and_blank_is_the_default(http):
+    thread_id = await new_thread(http)
+    for i in range(3):
+        await http.post(f"/threads/{thread_id}/messages", json={"content": str(i)})
+    r = await http.get(f"/threads/{thread_id}/messages?limit=1&limit=2&order=")
+    assert r.status_code == 200 and len(r.json()["data"]) == 2
+    assert r.json()["data"][0]["content"][0]["text"]["value"] == "2"  # blank order: the default, newest first
+
+
+async def test_an_emulator_bug_is_a_500_in_dashscope_shape_and_a_log_record(http, emulator_app, caplog, monkeypatch):
+    thread_id = await new_thread(http)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(emulator_app.storage, "get_thread", broken)
+    with caplog.at_level("ERROR", logger="tui.emulator.app"):
+        r = await http.get(f"/threads/{thread_id}")
+    assert r.status_code == 500
+    body = r.json()
+    assert body["code"] == "InternalError" and body["message"] == "the emulator failed: RuntimeError"
+    assert r.headers["x-request-id"] == body["request_id"]
+    assert any("disk on fire" in (record.exc_text or "") for record in caplog.records)
+    assert (await http.post(f"/threads/{thread_id}/messages", json={"content": "still fine"})).status_code == 200
+
+
+async def test_lifespan_is_answered_and_a_client_gone_mid_body_gets_no_answer(emulator_app):
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    lifespan = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+    async def receive_lifespan():
+        return next(lifespan)
+
+    await emulator_app({"type": "lifespan"}, receive_lifespan, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+    sent.clear()
+
+    async def hang_up():
+        return {"type": "http.disconnect"}
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/threads", "query_string": b"",
+             "headers": [(b"authorization", b"Bearer k"), (b"content-type", b"application/json")]}
+    await emulator_app(scope, hang_up, send)
+    assert sent == []
+    with sqlite3.connect(emulator_app.storage.path) as db:
+        assert db.execute("SELECT count(*) FROM threads").fetchone() == (0,)  # nothing done for nobody

@@ -1,24 +1,27 @@
-"""The DashScope-compatible HTTP API (Threads and Messages) as a Starlette app under /api/v1.
+"""The DashScope-compatible HTTP API (Threads and Messages) as an ASGI app under /api/v1.
 
 Shapes follow the provider's reference: every message field present, `created_at` in
 milliseconds, `request_id` on every body and in an `X-Request-Id` header. Every error is
 `application/json` `{"code", "message", "request_id"}` with a real status — the official
 SDK reads errors from the body, and counts any 200 as success.
+
+Plain ASGI, no framework: eight routes, JSON in and out, need little of one, and importing
+Starlette (with anyio, its middleware and its response types) was ~4 % of every cold start
+of the embedded demo (bench goal 3). `Request` and `Response` below are the slice of
+Starlette's that the routes used; uvicorn still serves this app for `threadscope serve`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
+import re
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
-
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from urllib.parse import parse_qsl
 
 from tui.api.validation import (
     DEFAULT_LIMIT,
@@ -29,6 +32,8 @@ from tui.api.validation import (
     metadata_problems,
 )
 from tui.emulator.storage import BadCursor, Missing, Storage, message_object, new_message_id, now_ms
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 ERROR_CODES = {
@@ -67,16 +72,70 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+class ClientGone(Exception):
+    """The client hung up before its request body arrived."""
+
+
+class Request:
+    """One HTTP request, as the handlers read it."""
+
+    __slots__ = ("method", "path", "path_params", "query_params", "headers", "request_id", "_receive")
+
+    def __init__(self, scope: dict, receive: Callable[[], Awaitable[dict]], path_params: dict[str, str]) -> None:
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.path_params = path_params
+        # As Starlette's QueryParams: blank values kept, the last of a repeated name wins.
+        self.query_params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        headers: dict[str, str] = {}
+        for name, value in scope.get("headers") or []:
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))  # the first of a repeated one
+        self.headers = headers
+        self.request_id = new_request_id()
+        self._receive = receive
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk as it arrives."""
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone()
+            if message.get("body"):
+                yield message["body"]
+            if not message.get("more_body", False):
+                return
+
+
+class Response:
+    """A JSON answer: status, body, and its request id in `X-Request-Id`."""
+
+    __slots__ = ("status", "body", "request_id")
+
+    def __init__(self, body: str, status: int, request_id: str) -> None:
+        self.status = status
+        self.body = body.encode("utf-8")
+        self.request_id = request_id
+
+    async def __call__(self, scope: dict, receive: Any, send: Callable[[dict], Awaitable[None]]) -> None:
+        headers = [
+            (b"x-request-id", self.request_id.encode("latin-1")),
+            (b"content-length", str(len(self.body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+        ]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body})
+
+
 def json_response(body: str, request_id: str, status: int = 200) -> Response:
     """A JSON object body (text already encoded) with `request_id` spliced in as its last field."""
     text = body[:-1] + (',' if len(body) > 2 else '') + f'"request_id":"{request_id}"}}'
-    return Response(text, status_code=status, media_type="application/json", headers={"X-Request-Id": request_id})
+    return Response(text, status, request_id)
 
 
 def error_response(status: int, code: str, message: str, request_id: str | None = None) -> Response:
     request_id = request_id or new_request_id()
     body = json.dumps({"code": code, "message": message, "request_id": request_id}, ensure_ascii=False)
-    return Response(body, status_code=status, media_type="application/json", headers={"X-Request-Id": request_id})
+    return Response(body, status, request_id)
 
 
 def dumps(obj: Any) -> str:
@@ -135,21 +194,21 @@ class EmulatorAPI:
         for message in prepared:
             message["thread_id"] = thread["id"]
             self.storage.add_message(message)
-        return json_response(dumps(thread), request.state.request_id)
+        return json_response(dumps(thread), request.request_id)
 
     async def get_thread(self, request: Request) -> Response:
         thread = self.storage.get_thread(request.path_params["thread_id"])
-        return json_response(dumps(thread), request.state.request_id)
+        return json_response(dumps(thread), request.request_id)
 
     async def update_thread(self, request: Request) -> Response:
         body = await read_json(request)
         thread = self.storage.update_thread(request.path_params["thread_id"], checked_metadata(body.get("metadata")))
-        return json_response(dumps(thread), request.state.request_id)
+        return json_response(dumps(thread), request.request_id)
 
     async def delete_thread(self, request: Request) -> Response:
         thread_id = request.path_params["thread_id"]
         self.storage.delete_thread(thread_id)
-        return json_response(dumps({"id": thread_id, "object": "thread.deleted", "deleted": True}), request.state.request_id)
+        return json_response(dumps({"id": thread_id, "object": "thread.deleted", "deleted": True}), request.request_id)
 
     # messages
 
@@ -182,7 +241,7 @@ class EmulatorAPI:
         if not self.storage.thread_exists(thread_id):
             raise Missing(f"thread {thread_id} not found")
         text = self.storage.add_message(message)
-        return json_response(text, request.state.request_id)
+        return json_response(text, request.request_id)
 
     async def list_messages(self, request: Request) -> Response:
         thread_id = request.path_params["thread_id"]
@@ -217,11 +276,11 @@ class EmulatorAPI:
             f'"first_id":{dumps(page.first_id)},"last_id":{dumps(page.last_id)},'
             f'"has_more":{"true" if page.has_more else "false"}}}'
         )
-        return json_response(text, request.state.request_id)
+        return json_response(text, request.request_id)
 
     async def get_message(self, request: Request) -> Response:
         text = self.storage.get_message(request.path_params["thread_id"], request.path_params["message_id"])
-        return json_response(text, request.state.request_id)
+        return json_response(text, request.request_id)
 
     async def update_message(self, request: Request) -> Response:
         body = await read_json(request)
@@ -229,24 +288,73 @@ class EmulatorAPI:
         text = self.storage.update_message_metadata(
             request.path_params["thread_id"], request.path_params["message_id"], metadata
         )
-        return json_response(text, request.state.request_id)
+        return json_response(text, request.request_id)
 
 
-def _handler(method):
-    """Wrap a route: a request id for every call, and known failures as DashScope errors."""
+Handler = Callable[[Request], Awaitable[Response]]
 
-    async def endpoint(request: Request) -> Response:
-        request.state.request_id = new_request_id()
-        try:
-            return await method(request)
-        except APIProblem as exc:
-            return error_response(exc.status, exc.code, exc.message, request.state.request_id)
-        except Missing as exc:
-            return error_response(404, "NotFound", str(exc), request.state.request_id)
-        except BadCursor as exc:
-            return error_response(400, "InvalidParameter", str(exc), request.state.request_id)
 
-    return endpoint
+async def _answer(handler: Handler, request: Request) -> Response:
+    """Run a route; known failures become DashScope errors, anything else a 500 (and a log line)."""
+    try:
+        return await handler(request)
+    except APIProblem as exc:
+        return error_response(exc.status, exc.code, exc.message, request.request_id)
+    except Missing as exc:
+        return error_response(404, "NotFound", str(exc), request.request_id)
+    except BadCursor as exc:
+        return error_response(400, "InvalidParameter", str(exc), request.request_id)
+    except ClientGone:
+        raise
+    except Exception as exc:
+        log.exception("the emulator failed on %s %s", request.method, request.path)
+        return error_response(500, "InternalError", f"the emulator failed: {type(exc).__name__}", request.request_id)
+
+
+class Router:
+    """ASGI: each path pattern with its handler per method; 404 for an unknown path, 405 for a
+    method the path does not take (HEAD is GET without the body, as HTTP has it)."""
+
+    def __init__(self, routes: list[tuple[str, dict[str, Handler]]]) -> None:
+        # `{name}` in a path is one segment, as in Starlette: any characters but "/".
+        self.routes = [
+            (re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)), methods) for path, methods in routes
+        ]
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        for pattern, methods in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            handler = methods.get("GET" if method == "HEAD" else method)
+            if handler is None:
+                response = error_response(405, "MethodNotAllowed", f"method {method} is not allowed on {path}")
+            else:
+                try:
+                    response = await _answer(handler, Request(scope, receive, match.groupdict()))
+                except ClientGone:
+                    return  # nobody to answer
+            break
+        else:
+            response = error_response(404, "NotFound", f"no such route: {method} {path}")
+        await response(scope, receive, send)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    """Nothing to start or stop, but a server (or a test client) may ask."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 class BearerAuth:
@@ -272,34 +380,17 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
-    code = ERROR_CODES.get(exc.status_code, "InvalidParameter")
-    message = {404: f"no such route: {request.method} {request.url.path}",
-               405: f"method {request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
-    return error_response(exc.status_code, code, message)
-
-
-async def _crash(request: Request, exc: Exception) -> Response:
-    return error_response(500, "InternalError", f"the emulator failed: {type(exc).__name__}")
-
-
 def build_app(storage: Storage, *, api_key: str | None = None) -> Any:
     """The ASGI app over `storage`: routes, JSON errors everywhere, bearer auth in front."""
     api = EmulatorAPI(storage)
     prefix = "/api/v1/threads"
-    routes = [
-        Route(prefix, _handler(api.create_thread), methods=["POST"]),
-        Route(prefix + "/{thread_id}", _handler(api.get_thread), methods=["GET"]),
-        Route(prefix + "/{thread_id}", _handler(api.update_thread), methods=["POST"]),
-        Route(prefix + "/{thread_id}", _handler(api.delete_thread), methods=["DELETE"]),
-        Route(prefix + "/{thread_id}/messages", _handler(api.create_message), methods=["POST"]),
-        Route(prefix + "/{thread_id}/messages", _handler(api.list_messages), methods=["GET"]),
-        Route(prefix + "/{thread_id}/messages/{message_id}", _handler(api.get_message), methods=["GET"]),
-        Route(prefix + "/{thread_id}/messages/{message_id}", _handler(api.update_message), methods=["POST"]),
-    ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _crash})
-    app.state.storage = storage
-    return BearerAuth(app, api_key)
+    router = Router([
+        (prefix, {"POST": api.create_thread}),
+        (prefix + "/{thread_id}", {"GET": api.get_thread, "POST": api.update_thread, "DELETE": api.delete_thread}),
+        (prefix + "/{thread_id}/messages", {"POST": api.create_message, "GET": api.list_messages}),
+        (prefix + "/{thread_id}/messages/{message_id}", {"GET": api.get_message, "POST": api.update_message}),
+    ])
+    return BearerAuth(router, api_key)
 
 
 def create_app_from_path(db_path: str | Path, *, api_key: str | None = None, demo_data: bool = False,
