@@ -56,14 +56,14 @@ class Bare(App):
 Bare().run(headless=True)
 """
 
-# threadscope as its command runs it (tui.__main__.run: hold the collector, then the click
+# threadscope as its command runs it (tui.__main__.run: start_command, then the click
 # command line), `open THREAD` on the embedded demo, headless through TEXTUAL_DRIVER.
 OURS = """
 import sys
 import time
-from tui.startup import hold_collector
+from tui.startup import start_command
 
-hold_collector()  # the `threadscope` command's first line
+start_command()  # the `threadscope` command's first line
 from tui.cli import main
 from tui.screens.browser import BrowserScreen
 

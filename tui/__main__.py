@@ -1,10 +1,10 @@
 """The `threadscope` command (also `python -m tui`)."""
 
-from tui.startup import hold_collector
+from tui.startup import start_command
 
 
 def run() -> None:
-    hold_collector()  # given back after the first paint, or as a non-TUI command starts
+    start_command()  # the collector: given back after the first paint, or as a non-TUI command starts
     from tui.cli import main
 
     main()

@@ -193,6 +193,28 @@ def test_commands_other_than_the_tui_get_the_collector_back(run):
         gc.unfreeze()
 
 
+def test_the_command_turns_pydantic_plugins_off_unless_told_otherwise(monkeypatch):
+    import gc
+
+    from pydantic.plugin import _loader
+
+    from tui.startup import release_collector, start_command
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    monkeypatch.setattr(_loader, "_plugins", None)  # as in a fresh process: not looked for yet
+    looked = []
+    monkeypatch.setattr(_loader, "entry_points", lambda **kw: looked.append(kw) or [])
+    try:
+        start_command()
+        assert list(_loader.get_plugins()) == [] and looked == []  # no scan of installed packages
+        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # a user who wants their plugins
+        start_command()
+        assert list(_loader.get_plugins()) == [] and looked == [{"group": "pydantic"}]
+    finally:
+        release_collector()
+        gc.enable()
+
+
 def test_a_collector_the_command_did_not_hold_is_left_alone():
     import gc
 
