@@ -132,11 +132,9 @@ def register_themes(app, user_dir: Path) -> list[str]:
     return warnings
 
 
-def apply_theme(app, name: str) -> str | None:
-    """Switch to `name`; if it is unknown, to the default, and say so."""
+def usable_theme(app, name: str) -> tuple[str, str | None]:
+    """`name` if `app` has it; else the default, and a line saying so."""
     if name in app.available_themes:
-        app.theme = name
-        return None
+        return name, None
     fallback = DEFAULT_THEME if DEFAULT_THEME in app.available_themes else "textual-dark"
-    app.theme = fallback
-    return f"Theme {name!r} is not available (not bundled, not in the themes folder): using {fallback}."
+    return fallback, f"Theme {name!r} is not available (not bundled, not in the themes folder): using {fallback}."

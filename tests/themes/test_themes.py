@@ -92,3 +92,32 @@ async def test_theme_change_recolours_the_roles(make_harness):
         from tui.widgets.message_list import MessageList
 
         assert h.browser.query_one(MessageList).role_styles == {"user": "bold #00FFFF", "assistant": "bold #FFFF00"}
+
+
+@pytest.mark.parametrize("theme", ["threadscope-light", "threadscope-lantern"])
+async def test_starting_in_a_theme_paints_what_switching_to_it_does(make_harness, theme):
+    """The app starts in its theme without Textual's re-parse of every stylesheet: the screen
+    it paints must be the one a switch at run time gives."""
+    from rich.color import Color as RichColor
+    from rich.style import Style
+    from textual.filter import ANSIToTruecolor
+
+    from tui.emulator.demo import ORDER_BOT
+
+    screens = []
+    for start_in in (theme, DEFAULT_THEME):
+        h = make_harness(open_thread=ORDER_BOT, theme=start_in)
+        async with h.app.run_test(size=(120, 40)) as pilot:
+            await h.settle(pilot)
+            assert h.app.theme == start_in and h.app.has_class(f"-theme-{start_in}")
+            if start_in != theme:
+                h.app.theme = theme
+                await h.settle(pilot)
+            dark = h.app.current_theme.dark
+            assert (h.app.has_class("-dark-mode"), h.app.has_class("-light-mode")) == (dark, not dark)
+            assert [c for c in h.app.classes if c.startswith("-theme-")] == [f"-theme-{theme}"]
+            # ANSI colours (from server text or Rich styles) map through the light or dark terminal palette.
+            cyan = [f.truecolor_style(Style(color="cyan"), RichColor.parse("black")) for f in h.app._filters
+                    if isinstance(f, ANSIToTruecolor)]
+            screens.append((h.app.export_screenshot(title="t"), cyan))
+    assert screens[0] == screens[1]
