@@ -12,9 +12,9 @@ import os
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -72,8 +72,7 @@ class ConfigFile(BaseModel):
     read_timeout: float = Field(default=30.0, gt=0)
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     """The variables threadscope reads, by the names the official SDK uses (in any letter case).
 
     Four names read by hand: pydantic-settings did this job, but importing it cost ~25 ms of
@@ -88,7 +87,7 @@ class Environment:
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
         environ = os.environ if environ is None else environ
-        names = {f.name for f in fields(cls)}
+        names = set(cls._fields)
         found: dict[str, str] = {}
         for name, value in environ.items():
             wanted = name.lower()

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tui.api.models import Message
 
 ORDER_WORDS = {"desc": "newest first", "asc": "oldest first"}
 
 
-@dataclass(frozen=True)
-class PageRequest:
+class PageRequest(NamedTuple):
     """What to fetch for a page, and how the result should be placed."""
 
     after: str | None = None

@@ -6,8 +6,7 @@ characters, values strings of at most 512 characters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.api.errors import ThreadscopeError
 
@@ -32,8 +31,7 @@ class ValidationError(ThreadscopeError, ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
-class MetadataProblem:
+class MetadataProblem(NamedTuple):
     """One rule a metadata object breaks: `key` is the offending key (None for the whole object)."""
 
     key: str | None
@@ -115,8 +113,7 @@ def check_order(order: Any) -> str:
     return order
 
 
-@dataclass(frozen=True)
-class RowProblem:
+class RowProblem(NamedTuple):
     """A rule one editor row breaks: `row` is its index (None: the whole set), `part` 'key' or 'value'."""
 
     row: int | None

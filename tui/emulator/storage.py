@@ -16,9 +16,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS threads (
@@ -47,8 +46,7 @@ class BadCursor(ValueError):
     """An `after`/`before` cursor that is not a message of this thread."""
 
 
-@dataclass
-class Page:
+class Page(NamedTuple):
     """One page of message bodies (JSON texts) and its cursors."""
 
     bodies: list[str]
