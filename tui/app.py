@@ -71,6 +71,13 @@ class ThreadscopeApp(App):
             self.theme_warnings.append(warning)
         self._start_in_theme(name)
 
+    def get_css_variables(self) -> dict[str, str]:
+        if not hasattr(self, "settings"):
+            # Textual's own __init__, for its default theme: _start_in_theme sets the variables of
+            # ours before anything is parsed, so working out the default's colour system is waste.
+            return {}
+        return super().get_css_variables()
+
     def _start_in_theme(self, name: str) -> None:
         """Start in theme `name` as `self.theme = name` would, without its second pass over the CSS.
 
