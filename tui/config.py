@@ -147,7 +147,7 @@ class Settings:
     demo: bool = False
     page_size: int = 20
     theme: str = "threadscope-dark"
-    keymap: dict[str, str] = field(default_factory=empty_dict)
+    keymap: dict[str, str] = field(default_factory=dict)
     auto_refresh: float = 0.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
