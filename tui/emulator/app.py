@@ -308,7 +308,7 @@ async def _answer(handler: Handler, request: Request) -> Response:
         raise
     except Exception as exc:
         log.exception("the emulator failed on %s %s", request.method, request.path)
-        return error_response(500, "InternalError", f"the emulator failed: {type(exc).__name__}", request.request_id)
+        return error_response(500, ERROR_CODES[500], f"the emulator failed: {type(exc).__name__}", request.request_id)
 
 
 class Router:
@@ -334,7 +334,7 @@ class Router:
                 continue
             handler = methods.get("GET" if method == "HEAD" else method)
             if handler is None:
-                response = error_response(405, "MethodNotAllowed", f"method {method} is not allowed on {path}")
+                response = error_response(405, ERROR_CODES[405], f"method {method} is not allowed on {path}")
             else:
                 try:
                     response = await _answer(handler, Request(scope, receive, match.groupdict()))
@@ -342,7 +342,7 @@ class Router:
                     return  # nobody to answer
             break
         else:
-            response = error_response(404, "NotFound", f"no such route: {method} {path}")
+            response = error_response(404, ERROR_CODES[404], f"no such route: {method} {path}")
         await response(scope, receive, send)
 
 
