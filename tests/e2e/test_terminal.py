@@ -38,7 +38,7 @@ def test_open_a_thread_and_copy_an_id_through_the_terminal(term):
     term.wait_for(ORDER_BOT)  # the ledger lists the demo threads
     term.keys("Enter")
     term.wait_for("messages 1–9 · newest first")
-    assert NEWEST in term.screen()  # the detail pane shows the highlighted message's id
+    term.wait_for(NEWEST)  # the detail pane (a frame after the list) shows the highlighted message's id
     term.keys("i")
     assert term.clipboard(NEWEST) == NEWEST
     term.keys("Escape")  # back to the ledger; the agent loop is the fifth demo thread

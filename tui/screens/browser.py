@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import OptionList
 
 from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Message
@@ -85,6 +84,7 @@ class BrowserScreen(Screen):
         self.search_term: str | None = None
         self._pages: OrderedDict[tuple, tuple] = OrderedDict()  # pages for n/p: fetched ahead or just seen
         self._seen_recorded = 0  # the most messages one page showed, as last written to the ledger
+        self._detail_due = False  # a detail render is queued for after the next paint
 
     @property
     def tsapp(self) -> ThreadscopeApp:
@@ -129,11 +129,28 @@ class BrowserScreen(Screen):
                 if not self.store.page else "No message selected."
             )
             self.query_one(MessageList).show_page(self.store.page, self.store.selected_id)
-            self.query_one(MessageDetail).show(self.store.selected)
+            self._show_detail_soon()
         elif what == "selection":
             self.query_one(MessageList).select_id(self.store.selected_id)
-            self.query_one(MessageDetail).show(self.store.selected)
+            self._show_detail_soon()
         self._render_status()
+
+    def _show_detail_soon(self) -> None:
+        """The list is painted first (a few ms); the detail pane follows after that frame.
+
+        Rendering a message (Markdown, layout) takes several frames' time: done in the same
+        frame, it held back the highlight and the new page (bench goal 4). It shows whatever
+        is selected when it runs, so keys held down render only the message they stop on.
+        """
+        if not self._detail_due:
+            self._detail_due = True
+            self.call_after_refresh(self._show_detail)
+
+    def _show_detail(self) -> None:
+        self._detail_due = False
+        detail = self.query(MessageDetail)
+        if detail:  # not when the screen closed before its next frame
+            detail.first().show(self.store.selected)
 
     def _render_status(self) -> None:
         settings = self.tsapp.settings
@@ -143,12 +160,12 @@ class BrowserScreen(Screen):
             error=self.store.error,
         )
 
-    @on(OptionList.OptionHighlighted, "#messages")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.store.select(event.option.id)
+    @on(MessageList.Highlighted, "#messages")
+    def _highlighted(self, event: MessageList.Highlighted) -> None:
+        self.store.select(event.message_id)
 
-    @on(OptionList.OptionSelected, "#messages")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
+    @on(MessageList.Chosen, "#messages")
+    def _chosen(self, event: MessageList.Chosen) -> None:
         self.action_focus_detail()
 
     # -- IO ----------------------------------------------------------------------------------

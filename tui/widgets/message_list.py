@@ -1,15 +1,31 @@
-"""The message list: one line per message of the current page (an OptionList: fast at any size)."""
+"""The message list: one line per message of the current page, drawn with Textual's Line API.
+
+Each visible row is built straight into segments and cached per (message, row style, width):
+moving the highlight repaints two rows, a page turn draws only the rows on screen. (An
+OptionList rebuilt its 50 options, measured each one's height and repainted every visible
+row on each key: most of a key press's time, bench goal 4.)
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from rich.text import Text
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message as TextualMessage
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
 
 from tui.api.models import Message
 from tui.inert import make_inert, one_line
+
+ELLIPSIS = "…"
+PREVIEW_MAX = 1_000  # characters of a text's first line kept for its row: wider than any terminal
 
 
 def short_id(message_id: str) -> str:
@@ -18,66 +34,252 @@ def short_id(message_id: str) -> str:
     return tail[:8]
 
 
-def message_line(message: Message, *, width: int = 60, role_styles: dict[str, str] | None = None) -> Text:
-    """One list row, built as plain Text so no server text is ever read as markup."""
+def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """One list row as (text, style) pieces; all text is plain and inert, styles are ours.
+
+    The last piece is the text's first line: the row is cut to the list's width when drawn.
+    """
     styles = role_styles or {}
     mark = {"user": "▶ user", "assistant": "◀ asst"}.get(message.role, f"· {one_line(message.role, 5)}")
     local = datetime.fromtimestamp(message.created_at / 1000).astimezone().strftime("%m-%d %H:%M")
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{mark:<7}", style=styles.get(message.role, "bold"))
-    text.append(f" {local} ", style="dim")
-    text.append(f"{make_inert(short_id(message.id))} ", style="dim")
     count = len(message.metadata_dict)
-    text.append(f"≡{count:<2} " if count else "    ", style="bold dim")
-    preview = one_line(message.text, width)
-    if not preview:
+    pieces = [
+        (f"{mark:<7}", styles.get(message.role, "bold")),
+        (f" {local} ", "dim"),
+        (f"{make_inert(short_id(message.id))} ", "dim"),
+        (f"≡{count:<2} " if count else "    ", "bold dim"),
+    ]
+    preview = one_line(message.text, PREVIEW_MAX)
+    if preview:
+        pieces.append((preview, ""))
+    else:
         calls = message.tool_calls or []
         names = [c.get("function", {}).get("name", "?") for c in calls if isinstance(c, dict)]
-        preview = f"(tool call: {', '.join(names)})" if names else "(no text)"
-        text.append(one_line(preview, width), style="italic dim")
-    else:
-        text.append(preview)
-    return text
+        pieces.append((one_line(f"(tool call: {', '.join(names)})" if names else "(no text)"), "italic dim"))
+    return pieces
 
 
-class MessageList(OptionList):
-    """The current page; the highlighted option is the store's selection."""
+def fit(pieces: list[tuple[str, RichStyle]], width: int, fill: RichStyle) -> list[Segment]:
+    """Segments exactly `width` cells wide: cut with an ellipsis (in the cut piece's style) or padded."""
+    if width <= 0:
+        return []
+    segments: list[Segment] = []
+    used = 0
+    total = sum(cell_len(text) for text, _ in pieces)
+    room = width - 1 if total > width else width  # a cut row ends in "…"
+    for text, style in pieces:
+        cells = cell_len(text)
+        if used + cells > room:
+            segments.append(Segment(set_cell_size(text, room - used) + ELLIPSIS, style))
+            return segments
+        segments.append(Segment(text, style))
+        used += cells
+    if used < width:
+        segments.append(Segment(" " * (width - used), fill))
+    return segments
+
+
+class MessageList(ScrollView, can_focus=True):
+    """The current page; the highlighted row is the store's selection."""
+
+    COMPONENT_CLASSES = {"message-list--highlighted", "message-list--hover"}
 
     DEFAULT_CSS = """
-    MessageList { height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
-    MessageList:focus { border: none; }
-    /* A neutral highlight: role colours (the theme's primary/accent) stay readable on it. */
-    MessageList > .option-list--option-highlighted { background: $foreground 18%; text-style: bold; }
-    MessageList:focus > .option-list--option-highlighted { background: $foreground 25%; }
+    MessageList {
+        height: 1fr; border: none; padding: 0; overflow-x: hidden;
+        color: $foreground; background: $surface;
+        &:focus { border: none; background-tint: $foreground 5%; }
+        /* A neutral highlight: role colours (the theme's primary/accent) stay readable on it. */
+        & > .message-list--highlighted { color: $foreground; background: $foreground 18%; text-style: bold; }
+        &:focus > .message-list--highlighted {
+            color: $block-cursor-foreground; background: $foreground 25%; text-style: $block-cursor-text-style;
+        }
+        & > .message-list--hover { background: $block-hover-background; }
+    }
     """
+
+    BINDINGS = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "choose", "Choose", show=False),
+    ]
+
+    class _RowMessage(TextualMessage):
+        def __init__(self, message_list: MessageList, message_id: str) -> None:
+            super().__init__()
+            self.message_list = message_list
+            self.message_id = message_id
+
+        @property
+        def control(self) -> MessageList:
+            return self.message_list
+
+    class Highlighted(_RowMessage):
+        """The user moved the highlight (by key or mouse) to `message_id`."""
+
+    class Chosen(_RowMessage):
+        """The user chose the highlighted message (enter, or a click on the highlighted row)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self._messages: list[Message] = []
         self._ids: list[str] = []
+        self._signature: list[tuple] | None = None
+        self.highlighted: int | None = None
+        self._hover: int | None = None
         self.role_styles: dict[str, str] = {}
+        self._pieces: dict[str, list[tuple[str, str]]] = {}  # message id → row pieces
+        self._rows: dict[tuple, Strip] = {}  # (message id, row style, width) → the drawn row
+        self._styles: dict[tuple[Style, str], RichStyle] = {}  # (row style, piece style) → segment style
+
+    # -- what is shown -----------------------------------------------------------------------
 
     def show_page(self, messages: list[Message], selected_id: str | None) -> None:
         """Replace the rows (only when the page changed, so a refresh does not flicker)."""
-        ids = [m.id for m in messages]
         signature = [(m.id, m.text[:80], len(m.metadata_dict)) for m in messages]
-        if signature != getattr(self, "_signature", None):
+        if signature != self._signature:
             self._signature = signature
-            self._ids = ids
-            highlighted = self.highlighted
-            self.clear_options()
-            self.add_options([Option(message_line(m, role_styles=self.role_styles), id=m.id) for m in messages])
-            if highlighted is not None and not messages:
-                self.highlighted = None
+            self._messages = list(messages)
+            self._ids = [m.id for m in messages]
+            self._pieces.clear()
+            self._rows.clear()
+            self.highlighted = self._hover = None
+            self.virtual_size = Size(0, len(messages))
+            self.refresh()
         self.select_id(selected_id)
 
     def redraw(self, messages: list[Message], selected_id: str | None) -> None:
         """Draw the rows again even if the page is the same (new role colours)."""
         self._signature = None
+        self._styles.clear()
         self.show_page(messages, selected_id)
 
     def select_id(self, message_id: str | None) -> None:
+        """Highlight `message_id` if it is on this page (the store's change: nothing is posted)."""
         if message_id is None or message_id not in self._ids:
             return
-        index = self._ids.index(message_id)
-        if self.highlighted != index:
-            self.highlighted = index
+        self._move_to(self._ids.index(message_id), announce=False)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        return None if self.highlighted is None else self._ids[self.highlighted]
+
+    def _move_to(self, index: int, *, announce: bool = True) -> None:
+        if not self._ids:
+            return
+        index = max(0, min(index, len(self._ids) - 1))
+        previous = self.highlighted
+        if index == previous:
+            return
+        self.highlighted = index
+        if previous is not None:
+            self.refresh_line(previous)
+        self.refresh_line(index)
+        self.scroll_to_region(Region(0, index, 1, 1), animate=False, force=True, immediate=True, x_axis=False)
+        if announce:
+            self.post_message(self.Highlighted(self, self._ids[index]))
+
+    # -- keys and mouse ----------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        """Next row; past the last, the first (as a list of options does)."""
+        if self._ids:
+            self._move_to(0 if self.highlighted is None else (self.highlighted + 1) % len(self._ids))
+
+    def action_cursor_up(self) -> None:
+        if self._ids:
+            last = len(self._ids) - 1
+            self._move_to(last if self.highlighted is None else (self.highlighted - 1) % len(self._ids))
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self._ids) - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to((self.highlighted or 0) + max(1, self.scrollable_content_region.height))
+
+    def action_page_up(self) -> None:
+        self._move_to((self.highlighted or 0) - max(1, self.scrollable_content_region.height))
+
+    def action_choose(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Chosen(self, self._ids[self.highlighted]))
+
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        index = self.scroll_offset.y + offset.y
+        return index if 0 <= index < len(self._ids) else None
+
+    def _on_click(self, event: events.Click) -> None:
+        index = self._row_at(event)
+        if index is None:
+            return
+        if index == self.highlighted:
+            self.action_choose()
+        else:
+            self._move_to(index)
+
+    def _on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self._row_at(event))
+
+    def _on_leave(self, event: events.Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, index: int | None) -> None:
+        if index != self._hover:
+            for row in (self._hover, index):
+                if row is not None:
+                    self.refresh_line(row)
+            self._hover = index
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # A new theme or focus: the same row style object may now mean other colours.
+        self._styles.clear()
+        self._rows.clear()
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index == self.highlighted:
+            row_style = self.get_visual_style("message-list--highlighted")
+        elif index == self._hover:
+            row_style = self.get_visual_style("message-list--hover")
+        else:
+            row_style = self.get_visual_style()
+        if not 0 <= index < len(self._messages):
+            return Strip.blank(width, row_style.rich_style)
+        message = self._messages[index]
+        key = (message.id, row_style, width)
+        strip = self._rows.get(key)
+        if strip is None:
+            if len(self._rows) > 1_000:  # widths from resizes pile up; a page is at most 100 rows
+                self._rows.clear()
+            pieces = self._pieces.get(message.id)
+            if pieces is None:
+                pieces = self._pieces[message.id] = row_pieces(message, self.role_styles)
+            styled = [(text, self._segment_style(row_style, style)) for text, style in pieces]
+            strip = self._rows[key] = Strip(fit(styled, width, row_style.rich_style), width)
+        return strip
+
+    def _segment_style(self, row_style: Style, piece_style: str) -> RichStyle:
+        """The row's style with a piece's on top, as a Rich style for a segment."""
+        key = (row_style, piece_style)
+        style = self._styles.get(key)
+        if style is None:
+            combined = row_style
+            if piece_style:
+                app = self.app
+                combined = row_style + Style.from_rich_style(app.console.get_style(piece_style), app.ansi_theme)
+            style = self._styles[key] = combined.rich_style
+        return style
