@@ -20,6 +20,11 @@ def test_a_row_is_cut_with_an_ellipsis_in_the_style_of_what_was_cut():
     assert [(s.text, s.style) for s in segments] == [("abc", A), (" …", B)]
     # Cut inside the first piece: nothing of the second is drawn.
     assert [(s.text, s.style) for s in fit([("abcdef", A), ("xyz", B)], 4, FILL)] == [("abc…", A)]
+    # The first piece fills the row exactly and more follows: its last cell becomes the "…".
+    assert [(s.text, s.style) for s in fit([("ab", A), ("cd", B)], 2, FILL)] == [("a…", A)]
+    assert [(s.text, s.style) for s in fit([("ab", A), ("", B)], 2, FILL)] == [("ab", A), ("", B)]
+    # A thousand characters: only what can show is looked at, the result is the same.
+    assert [(s.text, s.style) for s in fit([("ab", A), ("—" * 1000, B)], 6, FILL)] == [("ab", A), ("———…", B)]
 
 
 def test_a_short_row_is_padded_to_the_width_and_an_exact_one_is_left_alone():

@@ -60,19 +60,25 @@ def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> l
 
 
 def fit(pieces: list[tuple[str, RichStyle]], width: int, fill: RichStyle) -> list[Segment]:
-    """Segments exactly `width` cells wide: cut with an ellipsis (in the cut piece's style) or padded."""
+    """Segments exactly `width` cells wide: cut with an ellipsis (in the cut piece's style) or padded.
+
+    Only the characters that can show are measured (a message's first line may be a
+    thousand characters; measuring non-ASCII text is slow). A text with more characters
+    than cells left is taken to overflow: only zero-width characters could make it fit.
+    """
     if width <= 0:
         return []
     segments: list[Segment] = []
     used = 0
-    total = sum(cell_len(text) for text, _ in pieces)
-    room = width - 1 if total > width else width  # a cut row ends in "…"
-    for text, style in pieces:
-        cells = cell_len(text)
-        if used + cells > room:
-            segments.append(Segment(set_cell_size(text, room - used) + ELLIPSIS, style))
+    for index, (text, style) in enumerate(pieces):
+        left = width - used
+        head = text[: left + 1]
+        cells = cell_len(head)
+        if cells > left or len(head) < len(text) or (
+                cells == left and any(later for later, _ in pieces[index + 1:])):
+            segments.append(Segment(set_cell_size(head, left - 1) + ELLIPSIS, style))
             return segments
-        segments.append(Segment(text, style))
+        segments.append(Segment(head, style))
         used += cells
     if used < width:
         segments.append(Segment(" " * (width - used), fill))

@@ -23,11 +23,11 @@ class StatusBar(Static):
         self._parts = dict(backend=backend, profile=profile, workspace=workspace, where=where,
                            position=position, loading=loading, error=error)
         self.set_class(bool(error), "-error")
-        self.update(self._compose_text())
+        self.update(self._compose_text(), layout=False)  # one line, always: no layout pass per key
 
     def on_resize(self) -> None:
         if getattr(self, "_parts", None):
-            self.update(self._compose_text())
+            self.update(self._compose_text(), layout=False)
 
     def _compose_text(self) -> Text:
         """The full line, or — when it does not fit — a compact one that keeps the position visible."""
