@@ -76,9 +76,11 @@ def painted(screen):
     screen.app.exit()
 
 def show_then_report(screen, what):
-    show(screen, what)
+    # Asked for first: it runs right after the frame that paints the list, before the
+    # detail pane's render that the browser queues for after that same frame.
     if what == "page" and screen.store.page:
         screen.call_after_refresh(painted, screen)
+    show(screen, what)
 
 BrowserScreen._on_store_change = show_then_report
 main(["open", sys.argv[1]])
