@@ -1,6 +1,9 @@
 """The command line, end to end on the embedded emulator: output, --json fidelity, exit codes."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -213,6 +216,32 @@ def test_the_command_turns_pydantic_plugins_off_unless_told_otherwise(monkeypatc
     finally:
         release_collector()
         gc.enable()
+
+
+PLUGIN_LOADER_PROBE = """
+import sys
+from tui.startup import start_command
+start_command()
+from tui.api.models import Message  # builds pydantic models: where the plugin loader is used
+print(Message.model_validate({"id": "message_1", "thread_id": "thread_1", "created_at": 0, "role": "user", "content": []}).id)
+print("importlib.metadata" in sys.modules)
+loader = sys.modules["pydantic.plugin._loader"]
+print(list(loader.get_plugins()), loader.PYDANTIC_ENTRY_POINT_GROUP)
+print(sys.modules["pydantic.plugin._loader"] is loader)
+"""
+
+
+@pytest.mark.parametrize("setting, metadata_read, loader_kept", [(None, False, False), ("", True, True)])
+def test_with_plugins_off_pydantic_plugin_loader_is_never_imported(setting, metadata_read, loader_kept):
+    # A fresh interpreter: this one built its models (and imported the loader) long ago.
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting  # a user who wants their plugins: the real loader
+    proc = subprocess.run([sys.executable, "-c", PLUGIN_LOADER_PROBE], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    # Asked for a name other than get_plugins, the stand-in hands over to the real module.
+    assert proc.stdout.splitlines() == ["message_1", str(metadata_read), "[] pydantic", str(loader_kept)]
 
 
 def test_a_collector_the_command_did_not_hold_is_left_alone():
