@@ -170,10 +170,6 @@ class MessageList(ScrollView, can_focus=True):
             return
         self._move_to(self._ids.index(message_id), announce=False)
 
-    @property
-    def highlighted_id(self) -> str | None:
-        return None if self.highlighted is None else self._ids[self.highlighted]
-
     def _move_to(self, index: int, *, announce: bool = True) -> None:
         if not self._ids:
             return
