@@ -157,3 +157,21 @@ async def test_the_detail_follows_the_list_and_shows_where_keys_stop(make_harnes
         assert h.store.selected_id == h.store.page[4].id
         assert shown[-1] == h.store.selected_id
         assert h.browser.query_one(MessageDetail).message.id == h.store.selected_id
+
+
+async def test_the_separator_and_the_rows_stay_put_when_focus_moves(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        message_list = h.browser.query_one(MessageList)
+
+        def edge() -> tuple[int, str]:
+            right = message_list.region.right - 1
+            rows = h.app.screen._compositor.render_strips()[message_list.region.y: message_list.region.bottom]
+            return message_list.scrollable_content_region.width, "".join("".join(s.text for s in row)[right] for row in rows)
+
+        focused = edge()
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert h.app.focused is h.browser.query_one(MessageDetail)
+        assert edge() == focused and set(focused[1]) == {"▕"}

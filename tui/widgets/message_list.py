@@ -94,7 +94,7 @@ class MessageList(ScrollView, can_focus=True):
     MessageList {
         height: 1fr; border: none; padding: 0; overflow-x: hidden;
         color: $foreground; background: $surface;
-        &:focus { border: none; background-tint: $foreground 5%; }
+        &:focus { background-tint: $foreground 5%; }
         /* A neutral highlight: role colours (the theme's primary/accent) stay readable on it. */
         & > .message-list--highlighted { color: $foreground; background: $foreground 18%; text-style: bold; }
         &:focus > .message-list--highlighted {
