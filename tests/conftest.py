@@ -31,12 +31,26 @@ def emulator_app(tmp_path):
     return create_app(tmp_path / "emulator.sqlite3")
 
 
+@pytest.fixture(params=["in-process", "httpx"])
+def client_route(request):
+    """How a client reaches the emulator: handed in-process (as the embedded demo does), or
+    through httpx (its ASGI transport: the code path of every remote server)."""
+    return request.param
+
+
+def emulator_client(app, route: str, **kwargs) -> DashScopeClient:
+    """The real client on `app`, by `route` ("in-process" or "httpx")."""
+    kwargs.setdefault("api_key", "test-key")
+    kwargs.setdefault("base_url", TEST_BASE_URL)
+    if route == "in-process":
+        return DashScopeClient(app=app, **kwargs)
+    return DashScopeClient(transport=httpx.ASGITransport(app=app), **kwargs)
+
+
 @pytest.fixture
-async def client(emulator_app):
-    """The real client, over ASGITransport, on the real emulator."""
-    async with DashScopeClient(
-        api_key="test-key", base_url=TEST_BASE_URL, transport=httpx.ASGITransport(app=emulator_app)
-    ) as c:
+async def client(emulator_app, client_route):
+    """The real client on the real emulator, each way a client can reach it."""
+    async with emulator_client(emulator_app, client_route) as c:
         yield c
 
 
@@ -164,10 +178,10 @@ def make_harness():
             emulator = create_app(settings.emulator_db, demo_data=True)
             storage = emulator.storage
             faults = FaultInjector(emulator, [])
-            transport, url = httpx.ASGITransport(app=faults), settings.effective_base_url
+            app, url = faults, settings.effective_base_url  # handed in-process, as build_client does
         else:
-            transport, url = None, base_url
-        client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, transport=transport,
+            app, url = None, base_url
+        client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, app=app,
                                  timeouts=Timeouts(connect=2.0, read=read_timeout), sleep=no_sleep)
         return Harness(make_app(settings, client, open_thread=open_thread), client, settings, storage, faults)
 

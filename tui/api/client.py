@@ -1,6 +1,7 @@
 """The async DashScope client shared by the TUI, the CLI and users' scripts.
 
-One `httpx.AsyncClient` (keep-alive) per `DashScopeClient`. Safe operations (list,
+One `httpx.AsyncClient` (keep-alive) per `DashScopeClient` — or, for the embedded
+emulator, requests handed to it in-process (`tui.api.exchange`). Safe operations (list,
 retrieve, modify, thread retrieve) retry on connection failures and 429/5xx with
 exponential backoff and jitter, honouring `Retry-After`; creates are never retried once
 the request may have reached the server.
@@ -15,12 +16,10 @@ import json
 import logging
 import random
 import re
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-import httpx
 import pydantic_core
 from pydantic import ValidationError as PydanticValidationError
 
@@ -33,8 +32,14 @@ from tui.api.errors import (
     first_problem,
     redact,
 )
+from tui.api.exchange import ExchangeFailure, HttpExchange, InProcessExchange, Reply
 from tui.api.models import DeletedThread, Message, MessagePage, Thread, WireObject
 from tui.api.validation import DEFAULT_LIMIT, check_content, check_limit, check_metadata, check_order
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 log = logging.getLogger("tui.api")
 W = TypeVar("W", bound=WireObject)
@@ -97,6 +102,8 @@ def shared_ssl_context() -> ssl.SSLContext:
     Loading the CA bundle costs ~17 ms; httpx would do it again for every client (a
     profile switch, each CLI call that opens a client, every benchmark run).
     """
+    import httpx
+
     return httpx.create_ssl_context()
 
 
@@ -106,8 +113,6 @@ class Timeouts(NamedTuple):
     connect: float = 5.0
     read: float = 30.0
 
-    def as_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.connect)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -129,8 +134,9 @@ def parse_retry_after(value: str | None) -> float | None:
 class DashScopeClient:
     """Async client for the DashScope Threads and Messages API.
 
-    `transport` accepts any httpx transport; the embedded emulator is
-    `httpx.ASGITransport(app=tui.emulator.create_app(db_path))`.
+    `transport` accepts any httpx transport. `app` is an ASGI app to hand every request to
+    in-process instead, as the embedded emulator is: `app=tui.emulator.create_app(db_path)`
+    (httpx is then not imported at all).
     """
 
     def __init__(
@@ -141,6 +147,7 @@ class DashScopeClient:
         *,
         region: str = DEFAULT_REGION,
         transport: httpx.AsyncBaseTransport | None = None,
+        app: Callable[..., Awaitable[None]] | None = None,
         timeouts: Timeouts = Timeouts(),
         max_tries: int = 3,
         backoff_base: float = 0.5,
@@ -157,20 +164,22 @@ class DashScopeClient:
         self._sleep = sleep
         headers = {
             "Accept": "application/json",
-            "User-Agent": f"threadscope/{__version__} (+https://pypi.org/project/threadscope/) httpx/{httpx.__version__}",
+            "User-Agent": f"threadscope/{__version__} (+https://pypi.org/project/threadscope/)",
         }
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         if self.workspace:
             headers["X-DashScope-WorkSpace"] = self.workspace
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=timeouts.as_httpx(),
-            transport=transport,
-            verify=shared_ssl_context() if transport is None else True,
-            limits=httpx.Limits(max_keepalive_connections=10, keepalive_expiry=60),
-        )
+        self._exchange: HttpExchange | InProcessExchange
+        if app is not None:
+            if transport is not None:
+                raise ValueError("give an httpx transport or an in-process app, not both")
+            self._exchange = InProcessExchange(app, self.base_url, headers, read_timeout=timeouts.read)
+        else:
+            self._exchange = HttpExchange(
+                self.base_url, headers, connect_timeout=timeouts.connect, read_timeout=timeouts.read,
+                transport=transport, verify=shared_ssl_context() if transport is None else True,
+            )
 
     def __repr__(self) -> str:
         return f"DashScopeClient(base_url={self.base_url!r}, workspace={self.workspace!r}, api_key={'***' if self._api_key else None})"
@@ -183,7 +192,7 @@ class DashScopeClient:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        await self._exchange.aclose()
 
     # -- threads -------------------------------------------------------------------------
 
@@ -285,17 +294,17 @@ class DashScopeClient:
         operation = f"list messages of {thread_id}"
         path = f"/threads/{thread_id}/messages"
 
-        def fetch(cursor: str | None) -> tuple[asyncio.Future[httpx.Response], asyncio.Event]:
+        def fetch(cursor: str | None) -> tuple[asyncio.Future[Reply], asyncio.Event]:
             params = self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
             sent = asyncio.Event()
             call = self._call("GET", path, params=params, operation=operation, sent=sent, undecoded=True)
             return asyncio.ensure_future(call), sent
 
-        async def on_the_wire(future: asyncio.Future[httpx.Response], sent: asyncio.Event) -> None:
+        async def on_the_wire(future: asyncio.Future[Reply], sent: asyncio.Event) -> None:
             # Yielding from an async generator gives the loop no turn: without this the next
             # request would only go out once this page had been consumed, and nothing would
             # overlap (bench goal 1). A few bare loop turns: asyncio.wait would cost more
-            # than the overlap gains. The turns are capped: an in-process transport sends
+            # than the overlap gains. The turns are capped: an httpx test transport sends
             # nothing traceable, and a request waiting out a retry backoff or a slow server
             # must not be spun on; then the page is simply awaited later, as before.
             for _ in range(ON_THE_WIRE_TURNS):
@@ -304,7 +313,7 @@ class DashScopeClient:
                 await asyncio.sleep(0)
 
         cursor = after
-        pending: asyncio.Future[httpx.Response] | None = fetch(cursor)[0]
+        pending: asyncio.Future[Reply] | None = fetch(cursor)[0]
         try:
             while pending is not None:
                 response = await pending
@@ -403,16 +412,9 @@ class DashScopeClient:
         sent: asyncio.Event | None = None,
         undecoded: bool = False,
     ) -> Any:
-        """One API call with the retry policy: the decoded JSON object (the response itself if
+        """One API call with the retry policy: the decoded JSON object (the reply itself if
         `undecoded`); `sent` is set once a request has been written."""
         content = None
-        extensions = None
-        if sent is not None:
-            async def trace(event: str, info: dict[str, Any]) -> None:
-                if event in ("http11.send_request_body.complete", "http11.send_request_body.failed"):
-                    sent.set()
-
-            extensions = {"trace": trace}
         headers = None
         if json_body is not None:
             content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
@@ -422,26 +424,16 @@ class DashScopeClient:
             attempt += 1
             last = attempt >= self.max_tries
             try:
-                response = await self._http.request(
-                    method, path, params=params, content=content, headers=headers, extensions=extensions
-                )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # Nothing reached the server: even a create may try again.
-                if last:
-                    raise self._transport_error(operation, exc) from None
-                log.info("%s: cannot connect (%s), try %d of %d", operation, type(exc).__name__, attempt, self.max_tries)
+                response = await self._exchange.send(method, path, params=params, content=content, headers=headers, sent=sent)
+            except ExchangeFailure as failure:
+                # Nothing reached the server: even a create may try again. The request may have
+                # arrived (a broken connection): only safe operations try again. A timeout is
+                # not retried (three times the read timeout is no help).
+                if last or not failure.retryable or not (safe or failure.never_sent):
+                    raise self._transport_error(operation, failure) from None
+                log.info("%s: %s, try %d of %d", operation, failure.name, attempt, self.max_tries)
                 await self._sleep(self._backoff(attempt, None))
                 continue
-            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
-                # The request may have arrived: only safe operations try again.
-                if not safe or last:
-                    raise self._transport_error(operation, exc) from None
-                await self._sleep(self._backoff(attempt, None))
-                continue
-            except httpx.TimeoutException as exc:
-                raise self._transport_error(operation, exc) from None
-            except httpx.HTTPError as exc:
-                raise self._transport_error(operation, exc) from None
 
             if response.status_code < 400:
                 return response if undecoded else self._decode(response, operation)
@@ -453,22 +445,21 @@ class DashScopeClient:
                 continue
             raise error
 
-    def _transport_error(self, operation: str, exc: Exception) -> TransportError:
-        kind = type(exc).__name__
-        detail = self._redact(str(exc)) or kind
-        if isinstance(exc, httpx.TimeoutException):
+    def _transport_error(self, operation: str, failure: ExchangeFailure) -> TransportError:
+        kind = failure.name
+        detail = self._redact(failure.detail) or kind
+        if failure.timed_out:
             detail = f"timed out ({kind})"
             hint = "the server is slow or unreachable; check your network, or raise the timeout"
-        elif isinstance(exc, httpx.ConnectError):
+        elif failure.never_sent:
             detail = f"cannot connect to {self.base_url} ({detail})"
             hint = "check the network and the base URL (--region intl|cn, --base-url)"
         else:
             detail = f"connection broken ({kind}: {detail})"
             hint = "the connection dropped; try again"
-        never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-        return TransportError(operation, detail, hint=hint, maybe_sent=not never_sent)
+        return TransportError(operation, detail, hint=hint, maybe_sent=not failure.never_sent)
 
-    def _decode(self, response: httpx.Response, operation: str) -> dict[str, Any]:
+    def _decode(self, response: Reply, operation: str) -> dict[str, Any]:
         try:
             data = decode_json(response.content)
         except ValueError:
@@ -477,12 +468,12 @@ class DashScopeClient:
             raise ProtocolError(operation, response.status_code, self._snippet(response), reason="the response is not a JSON object")
         return data
 
-    def _snippet(self, response: httpx.Response) -> str:
+    def _snippet(self, response: Reply) -> str:
         text = response.content[:200].decode("utf-8", errors="replace")
         return self._redact(text) if text else "(empty body)"
 
-    def _error(self, response: httpx.Response, operation: str) -> APIError | ProtocolError:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    def _error(self, response: Reply, operation: str) -> APIError | ProtocolError:
+        retry_after = parse_retry_after(response.header("Retry-After"))
         try:
             body = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
@@ -493,7 +484,7 @@ class DashScopeClient:
                 response.status_code,
                 None,
                 f"(not a DashScope error body: {self._snippet(response)!r})",
-                self._redact(response.headers.get("X-Request-Id") or "") or None,
+                self._redact(response.header("X-Request-Id") or "") or None,
                 operation=operation,
                 region=self.region if self.base_url in REGION_URLS.values() else None,
                 workspace=self.workspace,
@@ -504,7 +495,7 @@ class DashScopeClient:
             response.status_code,
             self._redact(str(body.get("code") or "")) or None,
             self._redact(str(body.get("message") or "")) or None,
-            self._redact(str(body.get("request_id") or response.headers.get("X-Request-Id") or "")) or None,
+            self._redact(str(body.get("request_id") or response.header("X-Request-Id") or "")) or None,
             operation=operation,
             region=self.region if self.base_url in REGION_URLS.values() else None,
             workspace=self.workspace,

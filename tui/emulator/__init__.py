@@ -1,7 +1,7 @@
 """An emulator of the DashScope Threads and Messages API over SQLite; no UI import.
 
-`create_app(db_path)` is an ASGI app: in-process through `httpx.ASGITransport`, or served
-over HTTP by `threadscope serve`.
+`create_app(db_path)` is an ASGI app: handed requests in-process by the client
+(`DashScopeClient(app=...)`), or served over HTTP by `threadscope serve`.
 """
 
 from __future__ import annotations
