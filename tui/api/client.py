@@ -10,7 +10,6 @@ the request may have reached the server.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import json
 import logging
@@ -123,6 +122,8 @@ def parse_retry_after(value: str | None) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # only for the date form: the email package is ~1 % of a cold start
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
