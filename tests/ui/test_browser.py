@@ -443,3 +443,21 @@ async def test_collector_held_by_the_command_comes_back_after_the_first_paint(ma
             assert gc.get_freeze_count() > 10_000
     finally:
         release_collector()
+
+
+async def test_detail_sections_join_with_the_first_message_shown(make_harness):
+    """An empty thread's pane is its one line; the sections come with the first message (goal 3)."""
+    from tui.emulator.demo import EMPTY
+
+    h = make_harness(open_thread=EMPTY)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        detail = h.browser.query_one(MessageDetail)
+        assert [child.id for child in detail.children] == ["detail-empty"]
+        assert "No messages" in detail_text(h.browser)
+        h.app.open_thread(ORDER_BOT)
+        await h.settle(pilot)
+        detail = h.browser.query_one(MessageDetail)
+        assert detail.query_one("#detail-header", Static).display
+        assert not detail.query_one("#detail-empty", Static).display
+        assert h.store.selected.id in detail_text(h.browser)

@@ -93,9 +93,15 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self._rendered: tuple[object, bool] | None = None
 
     def compose(self):
+        # Only the empty line at first: the sections join when the first message is shown (a
+        # frame after the list is painted), so eleven widgets fewer are mounted and styled
+        # before the first paint (~2 % of a cold start, bench goal 3).
+        yield Static(self.empty_text, id="detail-empty", markup=False)
+
+    @staticmethod
+    def _sections():
         # A fixed set of children updated in place: no remove/mount race when keys repeat fast,
         # and moving the highlight only re-renders what changed.
-        yield Static(self.empty_text, id="detail-empty", markup=False)
         yield Static("", id="detail-raw")
         yield Static("", id="detail-header")
         yield Static("Text", classes="section", id="section-text", markup=False)
@@ -144,6 +150,8 @@ class MessageDetail(VerticalScroll, can_focus=True):
             return  # on_mount renders whatever was asked for before the children existed
         self._rendered = key
         with self.app.batch_update():
+            if message is not None and not self.query_children("#detail-raw"):
+                self.mount_all(self._sections())
             self._visible: set[str] = set()
             if self.scroll_y:
                 self.scroll_home(animate=False)
