@@ -161,3 +161,13 @@ asyncio.run(main())
     result = subprocess.run([sys.executable, "-c", code, ORDER_BOT], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "False"]
+
+
+async def test_an_apps_own_timeout_error_is_a_server_failure_not_a_read_timeout():
+    async def gives_up(scope, receive, send):
+        raise TimeoutError("the database was busy")
+
+    async with in_process_client(gives_up, max_tries=1) as client:
+        with pytest.raises(ServerError) as info:
+            await client.retrieve_thread("thread_1")
+    assert info.value.status == 500

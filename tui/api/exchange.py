@@ -4,8 +4,8 @@
 exchange only carries the bytes there and back. `HttpExchange` is one `httpx.AsyncClient`
 (keep-alive, TLS); `InProcessExchange` calls an ASGI app in this process and this event
 loop — the embedded emulator — as `threadscope serve` would over loopback, without
-importing httpx's client stack (ssl, email, http.cookiejar, urllib.request, idna: about
-a sixth of threadscope's cold start on the embedded demo, bench goal 3).
+importing httpx's client stack (ssl, email, http.cookiejar, urllib.request, idna: ~6 % of
+threadscope's cold start on the embedded demo, bench goal 3).
 
 Failures come back the same way from both: an `ExchangeFailure` saying whether the request
 may have reached the server, whether it timed out, and whether trying again could help.
@@ -175,12 +175,13 @@ class InProcessExchange:
 
         if sent is not None:
             sent.set()  # handed to the server: as good as written
+        deadline = asyncio.timeout(self._read_timeout)
         try:
-            async with asyncio.timeout(self._read_timeout):
+            async with deadline:
                 await self._app(scope, receive, send)
-        except TimeoutError:
-            raise ExchangeFailure("ReadTimeout", f"no answer within {self._read_timeout:g} s", timed_out=True) from None
         except Exception as exc:
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                raise ExchangeFailure("ReadTimeout", f"no answer within {self._read_timeout:g} s", timed_out=True) from None
             if status is None:
                 # What uvicorn does with an app that fails before answering; the traceback is
                 # logged, as a server logs it, not raised into the UI.
