@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import re
+import time
 from collections.abc import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -34,6 +35,10 @@ def thread_id_problem(value: str) -> str | None:
         return f"{value!r} is not a thread id: they look like thread_e99a9fe7-0433-426f-98ad-a5139c36579c"
     return None
 
+
+IDLE_BEFORE_COLLECTING = 1.5  # seconds without a key or mouse event before a full collection
+COLLECT_AT_LEAST_EVERY = 60.0  # seconds, while idle
+NO_AUTOMATIC_FULL_COLLECTION = 1_000_000  # young collections before an automatic full one: never, in practice
 
 class ThreadscopeApp(App):
     """The TUI. Everything it shows about the server comes through one DashScopeClient."""
@@ -131,7 +136,32 @@ class ThreadscopeApp(App):
         if not self._heap_frozen:
             gc.freeze()
             self._heap_frozen = True
+            # Full collections wait for a pause in the typing. What the app builds while it runs
+            # (Textual's strip and layout caches, pages, the detail's Markdown) grows the heap a
+            # full collection walks: on a 180-page walk they reached 20-50 ms, one in every ~15
+            # page turns — most of goal 4a's p95. The young generations are still collected as
+            # they fill, so short-lived garbage goes as soon as ever.
+            self._gc_thresholds = gc.get_threshold()
+            gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], NO_AUTOMATIC_FULL_COLLECTION)
+            self._last_input = self._last_full_collection = time.monotonic()
+            self.set_interval(IDLE_BEFORE_COLLECTING / 2, self._collect_when_idle, name="idle full collection")
         release_collector()  # held by the `threadscope` command since its first line (tui.startup)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        """A full collection, once no key or mouse event has come for a moment, if there was
+        any since the last one (or it is a minute old: workers make garbage too)."""
+        now = time.monotonic()
+        if now - self._last_input < IDLE_BEFORE_COLLECTING:
+            return
+        if self._last_full_collection > self._last_input and now - self._last_full_collection < COLLECT_AT_LEAST_EVERY:
+            return
+        self._last_full_collection = now
+        gc.collect()
 
     def on_unmount(self) -> None:
         release_collector()  # should the app end before its first paint
@@ -139,6 +169,7 @@ class ThreadscopeApp(App):
         # test run) can be collected again.
         if self._heap_frozen:
             gc.unfreeze()
+            gc.set_threshold(*self._gc_thresholds)
             self._heap_frozen = False
 
     def watch_theme(self, theme: str) -> None:

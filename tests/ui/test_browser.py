@@ -461,3 +461,39 @@ async def test_detail_sections_join_with_the_first_message_shown(make_harness):
         assert detail.query_one("#detail-header", Static).display
         assert not detail.query_one("#detail-empty", Static).display
         assert h.store.selected.id in detail_text(h.browser)
+
+
+async def test_full_collections_wait_for_a_pause_in_the_typing(make_harness):
+    """After the first paint no full collection interrupts a key press: they run when idle (goal 4a)."""
+    import gc
+
+    from tui.app import IDLE_BEFORE_COLLECTING, NO_AUTOMATIC_FULL_COLLECTION
+
+    before = gc.get_threshold()
+    full = []
+
+    def record(phase, info):
+        if phase == "stop" and info["generation"] == 2:
+            full.append(info)
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert gc.get_threshold() == (*before[:2], NO_AUTOMATIC_FULL_COLLECTION)
+        gc.callbacks.append(record)
+        try:
+            typed = h.app._last_input
+            await pilot.press("j")
+            assert h.app._last_input > typed
+            h.app._collect_when_idle()
+            assert full == []  # a key just came
+            # As if the key came a moment ago, after an earlier collection.
+            h.app._last_full_collection = h.app._last_input - IDLE_BEFORE_COLLECTING - 1
+            h.app._last_input -= IDLE_BEFORE_COLLECTING
+            h.app._collect_when_idle()
+            assert len(full) == 1
+            h.app._collect_when_idle()
+            assert len(full) == 1  # nothing typed since the last one
+        finally:
+            gc.callbacks.remove(record)
+    assert gc.get_threshold() == before  # given back with the app
