@@ -40,6 +40,7 @@ IDLE_BEFORE_COLLECTING = 1.5  # seconds without a key or mouse event before a fu
 COLLECT_AT_LEAST_EVERY = 60.0  # seconds, while idle
 FULL_COLLECTION_AFTER = 40  # middle-generation collections before an automatic full one (Python's default: 10)
 
+
 class ThreadscopeApp(App):
     """The TUI. Everything it shows about the server comes through one DashScopeClient."""
 

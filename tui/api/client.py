@@ -113,7 +113,6 @@ class Timeouts(NamedTuple):
     read: float = 30.0
 
 
-
 def parse_retry_after(value: str | None) -> float | None:
     """`Retry-After` as seconds (it may be a number or an HTTP date), capped; None if absent or unreadable."""
     if not value:
