@@ -55,7 +55,7 @@ class ExchangeFailure(Exception):
         self.detail = detail
         self.never_sent = never_sent  # nothing reached the server: even a create may try again
         self.timed_out = timed_out
-        self.retryable = retryable  # trying again may help (a safe operation, or one never sent)
+        self.retryable = retryable  # trying again may help: for any call if never sent, else for safe ones
 
 
 class HttpExchange:
@@ -121,8 +121,7 @@ class InProcessExchange:
         self._scheme = scheme
         self._root = url.path.rstrip("/")
         self._server = (url.hostname or "localhost", url.port or (443 if scheme == "https" else 80))
-        self._headers = [(b"host", url.netloc.encode("ascii"))]
-        self._headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        self._headers = [(b"host", url.netloc.encode("ascii")), *_asgi_headers(headers)]
         self._read_timeout = read_timeout
 
     async def send(self, method: str, path: str, *, params: dict[str, Any] | None, content: bytes | None,
@@ -131,7 +130,7 @@ class InProcessExchange:
         body = content or b""
         request_headers = list(self._headers)
         if headers:
-            request_headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+            request_headers += _asgi_headers(headers)
         if content is not None:
             request_headers.append((b"content-length", str(len(body)).encode("ascii")))
         scope = {
@@ -183,18 +182,27 @@ class InProcessExchange:
             if isinstance(exc, TimeoutError) and deadline.expired():
                 raise ExchangeFailure("ReadTimeout", f"no answer within {self._read_timeout:g} s", timed_out=True) from None
             if status is None:
-                # What uvicorn does with an app that fails before answering; the traceback is
-                # logged, as a server logs it, not raised into the UI.
+                # The traceback is logged, as a server logs it, not raised into the UI.
                 log.error("the in-process server failed on %s %s", method, scope["path"], exc_info=exc)
-                return Reply(500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error")
+                return _internal_server_error()
             raise ExchangeFailure("RemoteProtocolError", f"the server dropped the connection mid-answer ({exc})",
                                   retryable=True) from None
         if status is None:
             log.error("the in-process server returned without answering %s %s", method, scope["path"])
-            return Reply(500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error")
+            return _internal_server_error()
         if not complete.is_set():
             raise ExchangeFailure("RemoteProtocolError", "the server closed the answer before its end", retryable=True)
         return Reply(status, response_headers, b"".join(chunks) if len(chunks) != 1 else chunks[0])
 
     async def aclose(self) -> None:
         """Nothing to close: no connection was opened."""
+
+
+def _asgi_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    """Headers as an ASGI scope holds them: lower-case names, latin-1 bytes."""
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+
+
+def _internal_server_error() -> Reply:
+    """What uvicorn answers for an app that fails, or returns, without starting an answer."""
+    return Reply(500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error")
