@@ -17,7 +17,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from tui.emulator.errors import APIProblem, error_response, seed_request_ids
+from tui.emulator.conversations import ConversationRoutes
+from tui.emulator.errors import COMPAT_PREFIXES, APIProblem, error_response, seed_request_ids
 from tui.emulator.storage import BadCursor, Missing, Storage
 from tui.emulator.threads import ThreadRoutes
 from tui.emulator.web import BearerAuth, CrashGuard, RequestIds, request_id
@@ -54,9 +55,11 @@ async def client_gone(request: Request, exc: ClientDisconnect) -> None:
 
 def build_app(storage: Storage, *, api_key: str | None = None) -> Starlette:
     """The ASGI app over `storage`: routes, JSON errors everywhere, bearer auth in front."""
+    conversations = ConversationRoutes(storage).routes()
     app = Starlette(
         routes=[
             Mount("/api/v1", routes=ThreadRoutes(storage).routes()),
+            *(Mount(prefix, routes=conversations) for prefix in COMPAT_PREFIXES),
         ],
         middleware=[Middleware(RequestIds), Middleware(CrashGuard), Middleware(BearerAuth, api_key=api_key)],
         exception_handlers={
