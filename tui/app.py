@@ -66,32 +66,7 @@ class ThreadscopeApp(App):
         name, warning = usable_theme(self, self.settings.theme)
         if warning:
             self.theme_warnings.append(warning)
-        self._start_in_theme(name)
-
-    def get_css_variables(self) -> dict[str, str]:
-        if not hasattr(self, "settings"):
-            # Textual's own __init__, for its default theme: _start_in_theme sets the variables of
-            # ours before anything is parsed, so working out the default's colour system is waste.
-            return {}
-        return super().get_css_variables()
-
-    def _start_in_theme(self, name: str) -> None:
-        """Start in theme `name` as `self.theme = name` would, without its second pass over the CSS.
-
-        Setting `App.theme` queues `refresh_css`, which parses every stylesheet again with the
-        theme's variables: needed when the theme changes on screen, but nothing is parsed yet at
-        start-up, so the variables only have to be in place before the first parse (~2 ms of
-        every cold start, bench goal 3). `set_reactive` skips the watcher; the rest is what the
-        watcher (`App._watch_theme`) does besides queueing that refresh. A test checks that the
-        screen painted this way is the one a switch at run time paints.
-        """
-        self.set_reactive(App.theme, name)
-        theme = self.current_theme
-        classes = {cls: False for cls in self.classes if cls.startswith("-theme-")}
-        self.update_classes({**classes, f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark},
-                            update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
+        self.theme = name
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -297,25 +272,9 @@ class ThreadscopeApp(App):
     # -- help and palette --------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import HelpScreen, key_rows
 
-        # Group the active keys by binding id: after remapping, one action may have several keys.
-        # Walk every node in the binding chain (focused widget → screen → app), not the
-        # key-deduplicated active map, so a key remapped onto one a widget also uses still shows.
-        # Only bindings with an id (ours; the widgets' own scroll keys are noise), and not a key
-        # that a priority binding elsewhere takes first (ctrl+c quits, it does not copy).
-        grouped: dict[str, tuple[list[str], str]] = {}
-        chain = list(self.screen._binding_chain)
-        taken = {key for _node, bindings_map in chain for key, b in bindings_map if b.priority}
-        for _node, bindings_map in chain:
-            for key, binding in bindings_map:
-                if not binding.description or not binding.id or (key in taken and not binding.priority):
-                    continue
-                keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description))
-                shown = self.get_key_display(binding)
-                if shown not in keys:
-                    keys.append(shown)
-        rows = [(", ".join(keys), description, binding_id) for binding_id, (keys, description) in grouped.items()]
+        rows = key_rows([type(self.screen).BINDINGS, type(self).BINDINGS], self.settings.keymap, self.get_key_display)
         self.push_screen(HelpScreen(rows, f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
