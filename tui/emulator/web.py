@@ -3,6 +3,7 @@ middleware in front of the routes (request ids, bearer auth, a crash becoming a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -18,6 +19,7 @@ from tui.emulator.errors import APIProblem, error_response, new_request_id
 log = logging.getLogger("tui.emulator.app")
 
 MAX_BODY = 1024 * 1024
+BODY_TIMEOUT = 30.0  # a body trickling in slower than this is dropped with a 408, freeing the connection
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: no sign, spaces, "_" or other scripts
@@ -67,12 +69,17 @@ async def read_json(request: Request) -> dict[str, Any]:
     too_large = APIProblem(413, f"request body is larger than {MAX_BODY} bytes")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise too_large
-        chunks.append(chunk)
+    chunks: list[bytes] = []
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise APIProblem(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
     raw = b"".join(chunks)
     if not raw.strip():
         return {}
