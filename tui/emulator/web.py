@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tui.emulator.errors import APIProblem, error_response, new_request_id
@@ -22,6 +22,7 @@ MAX_BODY = 1024 * 1024
 BODY_TIMEOUT = 30.0  # a body trickling in slower than this is dropped with a 408, freeing the connection
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+STREAM_OVER = 1024 * 1024  # a page bigger than this is sent message by message, never joined in memory
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: no sign, spaces, "_" or other scripts
 
 
@@ -39,6 +40,22 @@ def json_text(text: str, request: Request, *, with_request_id: bool = True) -> R
     if with_request_id:
         text = text[:-1] + ("," if len(text) > 2 else "") + f'"request_id":"{request_id(request)}"}}'
     return Response(text.encode("utf-8"), media_type="application/json")
+
+
+def json_list(head: str, bodies: list[str], tail: str, request: Request, *, with_request_id: bool = True) -> Response:
+    """A list answer: `head`, the JSON texts of `bodies` comma-separated, `tail` (which closes the object)."""
+    if with_request_id:
+        tail = tail[:-1] + f',"request_id":"{request_id(request)}"}}'
+    if sum(map(len, bodies)) <= STREAM_OVER:
+        return Response((head + ",".join(bodies) + tail).encode("utf-8"), media_type="application/json")
+
+    async def chunks():
+        yield head.encode("utf-8")
+        for index, body in enumerate(bodies):
+            yield (("," if index else "") + body).encode("utf-8")
+        yield tail.encode("utf-8")
+
+    return StreamingResponse(chunks(), media_type="application/json")
 
 
 def check_encodable(value: Any, what: str) -> None:
