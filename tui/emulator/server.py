@@ -54,14 +54,15 @@ class GuardedH11(H11Protocol):
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.head_check: asyncio.TimerHandle | None = None
-        self.cycle_at_check: object = object()
+        self.cycle_at_check: object = None  # a fresh connection: its first head is due within one period
         self.arm_head_check()
 
     def arm_head_check(self) -> None:
         self.head_check = self.loop.call_later(HEAD_TIMEOUT, self.check_head)
 
     def check_head(self) -> None:
-        """Close a connection that waited a whole period for a request head and got none."""
+        """Close a connection that waited a whole period for a request head and got none
+        (`cycle` is uvicorn's current request: None before the first, complete between requests)."""
         if self.transport.is_closing():
             return
         waiting = self.cycle is None or self.cycle.response_complete
