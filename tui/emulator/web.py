@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tui.emulator.db import dumps
 from tui.emulator.errors import APIProblem, error_response, new_request_id
 
 log = logging.getLogger("tui.emulator.app")
@@ -24,11 +25,6 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 STREAM_OVER = 1024 * 1024  # a page bigger than this is sent message by message, never joined in memory
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: no sign, spaces, "_" or other scripts
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON text with raw non-ASCII, as the provider sends it."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def request_id(request: Request) -> str:
