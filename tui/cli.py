@@ -211,16 +211,19 @@ def open_thread(thread_id: str) -> None:
 
 
 @main.command()
-@global_options(exclude=("api_key",))
+# Only what serving means: the client's options (base URL, region, demo, workspace, profile) are not.
+@global_options(exclude=("api_key", "base_url", "region", "demo", "workspace", "profile"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --api-key).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")
-@click.option("--demo-data", is_flag=True, help="Seed the demo threads if the database has none.")
+@click.option("--demo-data", is_flag=True, help="Seed the demo threads and conversations if the database has none.")
 @click.option("--api-key", "serve_key", metavar="KEY", help="Accept only this key (401 InvalidApiKey otherwise).")
-@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,update:500@0.3,any:delay=2s'.")
+@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,create_items:drop,any:delay=2s'.")
 def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key: str | None, faults: str | None) -> None:
-    """Serve the emulator over HTTP at http://HOST:PORT/api/v1 (the official SDK works against it)."""
+    """Serve the emulator over HTTP: threads at http://HOST:PORT/api/v1, conversations at
+    http://HOST:PORT/compatible-mode/v1 (the official dashscope and openai SDKs work against it)."""
     from tui.config import data_dir
+    from tui.emulator.server import ServeError
     from tui.emulator.server import serve as run_server
 
     if db_path is None:
@@ -235,6 +238,9 @@ def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key
             except ValueError as exc:
                 fail_usage(str(exc))
         run_server(host=host, port=port, db_path=db_path, demo_data=demo_data, api_key=serve_key, faults=faults)
+    except ServeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except ValueError as exc:
         fail_usage(str(exc))
 
