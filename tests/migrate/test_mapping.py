@@ -24,10 +24,10 @@ def test_what_an_item_cannot_hold_is_reported_on_the_message():
     mapped = map_message(raw)
     assert mapped.item["content"] == [{"type": "output_text", "text": "answer"}]
     assert mapped.notes == (
-        "metadata (1 pairs) kept in the record",
-        "1 annotation(s) not carried",
+        "metadata (1 pair) kept in the record",
+        "1 annotation not carried",
         "non-text part 'image_file' not carried",
-        "1 tool call(s) not carried",
+        "1 tool call not carried",
     )
     assert mapped.metadata == {"k": "v"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,21 +100,30 @@ class Migrator:
 
     async def run(self, thread_ids: list[str]) -> list[ThreadResult]:
         """Every thread, `jobs` at once; the results in the order given."""
+        return [result async for result in self.results(thread_ids)]
+
+    async def results(self, thread_ids: list[str]) -> AsyncIterator[ThreadResult]:
+        """Every thread, `jobs` at once; each result as soon as it and those before it are done."""
         slots = asyncio.Semaphore(max(1, self.options.jobs))
 
         async def one(thread_id: str) -> ThreadResult:
             async with slots:
                 return await self.migrate_thread(thread_id)
 
-        unique = list(dict.fromkeys(thread_ids))
-        return list(await asyncio.gather(*(one(thread_id) for thread_id in unique)))
+        tasks = [asyncio.ensure_future(one(thread_id)) for thread_id in dict.fromkeys(thread_ids)]
+        try:
+            for task in tasks:
+                yield await task
+        finally:
+            for task in tasks:
+                task.cancel()
 
     async def migrate_thread(self, thread_id: str) -> ThreadResult:
         """One thread: resume or start, copy, verify. Failures come back in the result, never raised."""
         into = self.options.into
         latest = self.record.latest(thread_id, into)
         if latest and latest.state in ("done", "failed") and latest.result and not self.options.again:
-            return ThreadResult.from_json(latest.result, already=True)
+            return ThreadResult.from_json(latest.result, already=True, migration_id=latest.id)
         try:
             thread = await self._call(self.client.retrieve_thread, thread_id)
         except (APIError, TransportError, ProtocolError, ValidationError) as exc:
@@ -149,7 +158,7 @@ class Migrator:
         items = sum(len(batch.items) for batch in self.record.batches(migration.id))
         skipped = [{"message_id": mid, "reason": reason} for mid, reason in self.record.skipped(migration.id)]
         return ThreadResult(migration.thread_id, migration.conversation_id, items, skipped,
-                            record=str(self.record.path), **fields)
+                            record=str(self.record.path), migration_id=migration.id, **fields)
 
     # -- calls -----------------------------------------------------------------------------
 

@@ -32,6 +32,11 @@ class MappedMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 pair`, `2 pairs`."""
+    return f"{count} {noun}" + ("" if count == 1 else "es" if noun.endswith("ch") else "s")
+
+
 def part_type(role: str) -> str:
     """The content part type an item of `role` carries its text in."""
     return "output_text" if role == "assistant" else "input_text"
@@ -113,9 +118,9 @@ def map_message(raw: dict[str, Any], non_text: str = "skip") -> MappedMessage:
             annotations += count
     notes: list[str] = []
     if metadata:
-        notes.append(f"metadata ({len(metadata)} pairs) kept in the record")
+        notes.append(f"metadata ({plural(len(metadata), 'pair')}) kept in the record")
     if annotations:
-        notes.append(f"{annotations} annotation(s) not carried")
+        notes.append(f"{plural(annotations, 'annotation')} not carried")
     if not any(text.strip() for text in texts):
         reason = _no_text_reason(raw, odd_parts)
         lines = _non_text_lines(raw, odd_parts)
@@ -126,7 +131,7 @@ def map_message(raw: dict[str, Any], non_text: str = "skip") -> MappedMessage:
     for part in odd_parts:
         notes.append(f"non-text part {part.get('type')!r} not carried")
     if raw.get("tool_calls"):
-        notes.append(f"{len(raw['tool_calls'])} tool call(s) not carried")
+        notes.append(f"{plural(len(raw['tool_calls']), 'tool call')} not carried")
     if isinstance(raw.get("plugin_call"), dict) and raw["plugin_call"]:
         notes.append("plugin call not carried")
     return MappedMessage(message_id, make_item(role, texts), None, tuple(notes), metadata)

@@ -41,6 +41,7 @@ class ThreadResult:
     differences: list[str] = field(default_factory=list)
     error: str | None = None
     already: bool = False  # finished by an earlier run, shown from the record
+    migration_id: int | None = None  # its row in the record
 
     @property
     def ok(self) -> bool:
@@ -63,11 +64,12 @@ class ThreadResult:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], *, already: bool = False) -> ThreadResult:
+    def from_json(cls, data: dict[str, Any], *, already: bool = False, migration_id: int | None = None) -> ThreadResult:
         return cls(
             thread_id=data["thread_id"], conversation_id=data.get("conversation_id"), items=data.get("items", 0),
             skipped=list(data.get("skipped") or []), verified=bool(data.get("verified")), record=data.get("record", ""),
             differences=list(data.get("differences") or []), error=data.get("error"), already=already,
+            migration_id=migration_id,
         )
 
     def line(self) -> str:
