@@ -75,6 +75,14 @@ class Progress:
     done: bool = False
 
 
+def _rate_limit(exc: BaseException) -> RateLimitError | None:
+    """The 429 behind an error: itself, or the cause of a create whose outcome the client calls unknown."""
+    if isinstance(exc, RateLimitError):
+        return exc
+    cause = getattr(exc, "cause", None)
+    return cause if isinstance(cause, RateLimitError) else None
+
+
 def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
@@ -170,8 +178,11 @@ class Migrator:
             await self.gate.wait()
             try:
                 return await fn(*args, **kwargs)
-            except RateLimitError as exc:
-                self.gate.hold(exc.retry_after)
+            except (RateLimitError, TransportError) as exc:
+                refusal = _rate_limit(exc)
+                if refusal is None:
+                    raise
+                self.gate.hold(refusal.retry_after)
                 if not retry or tries >= self.options.max_tries:
                     raise
 

@@ -1,0 +1,81 @@
+"""`threadscope migrate` on the command line: usage errors, read-only profiles, the dry run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tui.cli import main
+from tui.config import resolve_settings
+from tui.migrate import RECORD_NAME
+
+from .seed import TOOL_CALL, seed_thread
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def embedded_storage():
+    """The embedded emulator's database, as `threadscope` with no key uses it."""
+    from tui.emulator import create_app
+
+    settings = resolve_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings.emulator_db, demo_data=True)
+    yield app.storage
+    app.storage.close()
+
+
+def test_ids_that_are_not_thread_or_conversation_ids_are_usage_errors(run):
+    result = run("migrate", "message_1")
+    assert result.exit_code == 2
+    assert "'message_1' is not a thread id" in result.stderr
+    result = run("migrate", "thread_1", "--into", "thread_2")
+    assert result.exit_code == 2
+    assert "--into 'thread_2' is not a conversation id" in result.stderr
+
+
+def test_a_read_only_profile_refuses_to_migrate_but_may_plan(run, isolated_user_dirs, embedded_storage):
+    config = isolated_user_dirs / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text('default_profile = "prod"\n[profiles.prod]\nread_only = true\n')
+    thread_id = seed_thread(embedded_storage, [{"role": "user", "texts": ["hi"]}])
+    refused = run("migrate", thread_id)
+    assert refused.exit_code == 2
+    assert "profile 'prod' is read-only" in refused.stderr and "--dry-run only reads" in refused.stderr
+    assert run("migrate", thread_id, "--dry-run").exit_code == 0
+
+
+def test_the_dry_run_prints_the_plan_and_writes_nothing(run, embedded_storage):
+    thread_id = seed_thread(embedded_storage, [
+        {"role": "user", "texts": ["where is my order?"], "metadata": {"channel": "web"}},
+        {"role": "assistant", "texts": [""], "tool_calls": [TOOL_CALL]},
+        *({"role": "assistant", "texts": [f"answer {i}", "第二部分"]} for i in range(25)),
+    ], {"team": "support"})
+    result = run("migrate", thread_id, "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{thread_id} → into a new conversation · 26 items in 2 batches · 1 skipped · dry run, nothing sent"
+    assert lines[1] == f"  conversation metadata: team=support, migrated_from={thread_id}"
+    assert lines[2].startswith("  skip message_") and lines[2].endswith(": tool calls")
+    assert lines[3].startswith("  report message_") and lines[3].endswith(": metadata (1 pair) kept in the record")
+
+    plan = json.loads(run("migrate", thread_id, "--dry-run", "--json", "--non-text", "as-text").stdout)
+    assert (plan["items"], plan["batches"], plan["skipped"]) == (27, 2, [])
+    assert plan["metadata"] == {"team": "support", "migrated_from": thread_id}
+    assert {"tool calls written as text"} <= {note for entry in plan["reported"] for note in entry["notes"]}
+
+    record = resolve_settings().data_dir / RECORD_NAME
+    import sqlite3
+
+    assert sqlite3.connect(record).execute("SELECT COUNT(*) FROM migrations").fetchone() == (0,)
