@@ -23,7 +23,6 @@ from tui.api.errors import ThreadscopeError
 from tui.api.validation import ValidationError, check_metadata
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert, one_line
-from tui.startup import release_collector
 
 GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
 
@@ -182,10 +181,6 @@ def main(ctx: click.Context) -> None:
     With no key (DASHSCOPE_API_KEY) and no --base-url, everything runs on the embedded
     emulator with demo data.
     """
-    if ctx.invoked_subcommand not in (None, "open"):
-        # Not the TUI: the collector comes back now, and never walks the start-up heap again —
-        # an export's 7 full collections over it were ~80 ms, and its run 15% slower (goal 6a).
-        release_collector(freeze_heap=True)
     if ctx.invoked_subcommand is None:
         run_tui(current_settings(), None)
 
