@@ -6,8 +6,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tui.api.client import DashScopeClient, Timeouts
 from tui.migrate import MigrationRecord, Migrator, Options, ThreadResult
 
@@ -52,7 +50,3 @@ def migrate(server: Any, thread_ids: list[str], record_path: Path, *, read_timeo
 
     return asyncio.run(main())
 
-
-# Until the conversation calls and routes are merged, the tests over HTTP have nothing to talk to.
-needs_conversations = pytest.mark.skipif(
-    not hasattr(DashScopeClient, "create_items"), reason="needs the conversation client (helper 'client')")

@@ -7,7 +7,7 @@ import pytest
 
 from tui.emulator.faults import parse_faults
 
-from .live import expected_items, migrate, needs_conversations, read_back
+from .live import expected_items, migrate, read_back
 from .seed import TOOL_CALL, seed_thread
 
 SPECS = [
@@ -16,7 +16,6 @@ SPECS = [
     *({"role": "assistant" if i % 2 else "user", "texts": [f"turn {i} 🎉", f"part two of {i}"]} for i in range(43)),
 ]
 
-pytestmark = needs_conversations
 
 
 @pytest.mark.parametrize(("fault", "sent"), [

@@ -14,13 +14,12 @@ from pathlib import Path
 from tui.emulator.faults import parse_faults
 from tui.migrate import RECORD_NAME
 
-from .live import needs_conversations, read_back
+from .live import read_back
 from .seed import plain_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 2000
 
-pytestmark = needs_conversations
 
 
 def confirmed_batches(record: Path) -> int:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .live import expected_items, migrate, needs_conversations, read_back
+from .live import expected_items, migrate, read_back
 from .seed import TOOL_CALL, seed_thread
 
 texts = st.one_of(
@@ -25,7 +25,6 @@ messages = st.one_of(
 )
 runs = itertools.count()
 
-pytestmark = needs_conversations
 
 
 @pytest.fixture(scope="module")
