@@ -58,19 +58,26 @@ def _check_ids(thread_ids: tuple[str, ...], into: str | None) -> None:
         fail_usage(f"--into {into!r} is not a conversation id (they look like conv_<uuid>)")
 
 
+SHOWN_IDS = 3  # message ids named per kind of note; the record lists every one
+
+
 def _report_notes(record: Any, result: Any) -> None:
-    """What the items could not hold, per message, on stderr (metadata in one line: it is in the record)."""
+    """What the items could not hold, by kind, naming the messages, on stderr (the record has each one)."""
     if result.migration_id is None or result.already:
         return
+    by_note: dict[str, list[str]] = {}
     with_metadata = 0
     for entry in record.messages(result.migration_id):
-        notes = [note for note in entry["notes"] if not note.startswith("metadata (")]
         with_metadata += bool(entry["metadata"])
-        if notes:
-            click.echo(make_inert(f"  {entry['message_id']}: {'; '.join(notes)}"), err=True)
-    if with_metadata:
-        click.echo(f"  {result.thread_id}: the metadata of {with_metadata} message(s) is kept in the record "
-                   f"({result.record}), with each message's item id", err=True)
+        for note in entry["notes"]:
+            if not note.startswith("metadata ("):
+                by_note.setdefault(note, []).append(entry["message_id"])
+    for note, ids in by_note.items():
+        named = ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+        click.echo(make_inert(f"  {result.thread_id}: {note}: {named}"), err=True)
+    if with_metadata or by_note:
+        click.echo(f"  {result.thread_id}: the record ({result.record}) keeps every message's item id, notes"
+                   + (f" and the metadata of {with_metadata} message(s)" if with_metadata else ""), err=True)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -79,3 +80,40 @@ def test_the_dry_run_prints_the_plan_and_writes_nothing(run, embedded_storage):
     import sqlite3
 
     assert sqlite3.connect(record).execute("SELECT COUNT(*) FROM migrations").fetchone() == (0,)
+
+
+def test_a_migration_prints_one_line_per_thread_and_a_rerun_does_not_copy_again(run, embedded_storage):
+    thread_id = seed_thread(embedded_storage, [
+        {"role": "user", "texts": ["where is my order?"], "metadata": {"channel": "web"}},
+        {"role": "assistant", "texts": [""], "tool_calls": [TOOL_CALL]},
+        *({"role": "assistant", "texts": [f"answer {i}"]} for i in range(25)),
+    ], {"team": "support"})
+    first = run("migrate", thread_id)
+    assert first.exit_code == 0, first.stderr
+    (line,) = first.stdout.splitlines()
+    head, conversation_id = line.split(" · ")[0].split(" → ")
+    assert head == thread_id and conversation_id.startswith("conv_")
+    assert line == f"{thread_id} → {conversation_id} · 26 items · 1 skipped (tool calls) · verified"
+    assert "the metadata of 1 message(s)" in first.stderr
+
+    again = run("migrate", thread_id, "--json")
+    assert again.exit_code == 0
+    result = json.loads(again.stdout)
+    assert result == {"thread_id": thread_id, "conversation_id": conversation_id, "items": 26,
+                      "skipped": [{"message_id": result["skipped"][0]["message_id"], "reason": "tool calls"}],
+                      "verified": True, "record": str(resolve_settings().data_dir / RECORD_NAME)}
+    assert "was migrated before" in again.stderr and "--again makes a new copy" in again.stderr
+
+    fresh = json.loads(run("migrate", thread_id, "--json", "--again").stdout)
+    assert fresh["conversation_id"] != conversation_id and fresh["verified"]
+    assert asyncio.run(conversation_metadata(conversation_id)) == {"team": "support", "migrated_from": thread_id}
+
+
+async def conversation_metadata(conversation_id):
+    from tui.backend import build_client
+
+    client = build_client(resolve_settings())
+    try:
+        return (await client.retrieve_conversation(conversation_id)).metadata
+    finally:
+        await client.aclose()
