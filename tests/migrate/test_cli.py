@@ -117,3 +117,32 @@ async def conversation_metadata(conversation_id):
         return (await client.retrieve_conversation(conversation_id)).metadata
     finally:
         await client.aclose()
+
+
+def test_the_progress_bar_counts_threads_and_items_on_one_line():
+    import io
+
+    from tui.migrate import Progress
+    from tui.migrate_cli import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, threads=2)
+    bar.update(Progress("thread_a", read=40, written=20))
+    bar.update(Progress("thread_b", read=20, written=20, done=True))
+    assert stream.getvalue().split("\r\x1b[K")[-1] == "[################········] 1/2 threads · 40/60 items"
+    bar.clear()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+
+def test_into_appends_to_the_given_conversation_and_leaves_its_metadata(run, embedded_storage):
+    first = seed_thread(embedded_storage, [{"role": "user", "texts": [f"a{i}"]} for i in range(3)], {"k": "v"})
+    second = seed_thread(embedded_storage, [{"role": "assistant", "texts": [f"b{i}"]} for i in range(3)])
+    target = json.loads(run("migrate", first, "--json").stdout)["conversation_id"]
+    result = run("migrate", second, "--into", target, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["conversation_id"] == target
+    assert asyncio.run(conversation_metadata(target)) == {"k": "v", "migrated_from": first}
+    missing = run("migrate", second, "--into", "conv_00000000-0000-4000-8000-000000000000")
+    assert missing.exit_code == 1
+    assert "retrieve conversation conv_00000000-0000-4000-8000-000000000000 failed: HTTP 404" in missing.stdout
+    assert run("migrate", second, "--into", "conv_00000000-0000-4000-8000-000000000000").exit_code == 1  # not recorded

@@ -132,11 +132,13 @@ class Migrator:
         latest = self.record.latest(thread_id, into)
         if latest and latest.state in ("done", "failed") and latest.result and not self.options.again:
             return ThreadResult.from_json(latest.result, already=True, migration_id=latest.id)
+        migration = latest if latest and latest.state in ("creating", "copying") else None
         try:
             thread = await self._call(self.client.retrieve_thread, thread_id)
+            if into and migration is None:
+                await self._call(self.client.retrieve_conversation, into)  # a wrong --into id starts nothing
         except (APIError, TransportError, ProtocolError, ValidationError) as exc:
             return ThreadResult(thread_id, None, record=str(self.record.path), error=str(exc))
-        migration = latest if latest and latest.state in ("creating", "copying") else None
         migration = migration or self.record.begin(thread_id, into, self.options.non_text)
         if into:
             async with self._target_lock:
@@ -204,7 +206,6 @@ class Migrator:
             return migration.conversation_id, migration.start_item
         if migration.into_id:
             conversation_id = migration.into_id
-            await self._conversation_call(conversation_id, self.client.retrieve_conversation)
             newest = _items_of(await self._conversation_call(conversation_id, self.client.list_items, limit=1, order="desc"))
             start_item = _field(newest[0], "id") if newest else None
         else:
