@@ -97,7 +97,12 @@ def migrate(thread_ids: tuple[str, ...], into: str | None, jobs: int, non_text: 
     settings = current_settings()
     if settings.read_only and not dry_run:
         fail_usage(f"{settings.read_only_reason()}: migrate writes conversations (--dry-run only reads)")
-    failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
+    try:
+        failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: the record keeps every confirmed batch; run the same command again to resume",
+                   err=True)
+        sys.exit(130)
     if failed:
         sys.exit(1)
 
