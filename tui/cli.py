@@ -422,3 +422,4 @@ async def export(client, settings: Settings, thread_id: str, fmt: str, output: P
     _ledger(settings).record(thread_id, messages_seen=count, touch=False)
     if output is not None:
         click.echo(f"wrote {count} messages to {output}", err=True)
+import tui.migrate_cli  # noqa: E402, F401  (adds `threadscope migrate` to main)
