@@ -12,17 +12,18 @@ import json
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from tui import __version__
-from tui.api.errors import ThreadscopeError
+from tui.api.errors import APIError, NotFoundError, ProtocolError, ThreadscopeError, TransportError
 from tui.api.validation import ValidationError, check_metadata
+from tui.base_url import base_url_problem, path_looks_wrong, with_api_path
+from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
-from tui.inert import make_inert, one_line
+from tui.inert import make_inert
 from tui.startup import release_collector
 
 GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
@@ -76,13 +77,35 @@ def current_settings() -> Settings:
             fail_usage(str(exc))
         for warning in settings.warnings:
             click.echo(f"warning: {warning}", err=True)
+        check_base_url(settings, given)
         root.meta["threadscope.settings"] = settings
     return root.meta["threadscope.settings"]
 
 
+def check_base_url(settings: Settings, given: dict[str, Any]) -> None:
+    """A base URL no request can go to is a usage error, named by where it came from."""
+    if settings.embedded or not settings.base_url:
+        return
+    problem = base_url_problem(settings.base_url)
+    if problem:
+        source = "--base-url" if given.get("base_url") else (
+            "DASHSCOPE_HTTP_BASE_URL" if os.environ.get("DASHSCOPE_HTTP_BASE_URL") else "the profile's base_url")
+        fail_usage(f"{source} {settings.base_url!r}: {problem}")
+
+
 def fail_usage(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def explain(exc: ThreadscopeError, settings: Settings) -> str:
+    """The error for a person; a 404 or a non-API answer from a base URL without /api/v1 blames the path."""
+    text = exc.describe()
+    if isinstance(exc, NotFoundError | ProtocolError) and settings.base_url and path_looks_wrong(settings.base_url):
+        first = text.split("\nHint:", 1)[0]
+        text = (f"{first}\nHint: the base URL's path looks wrong: {settings.base_url} does not end in /api/v1"
+                f" (try --base-url {with_api_path(settings.base_url)})")
+    return make_inert(text)
 
 
 def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
@@ -105,10 +128,13 @@ def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
         except ValidationError as exc:
             fail_usage(exc.message)
         except ThreadscopeError as exc:
-            click.echo(f"error: {make_inert(exc.describe())}", err=True)
-            if settings.embedded:
-                click.echo("(backend: embedded emulator — set DASHSCOPE_API_KEY to use DashScope)", err=True)
+            echo(f"error: {explain(exc, settings)}", err=True)
+            if settings.embedded and isinstance(exc, APIError | ProtocolError | TransportError):
+                echo("(backend: embedded emulator — set DASHSCOPE_API_KEY to use DashScope)", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            echo("interrupted", err=True)
+            sys.exit(130)
         except BrokenPipeError:
             # `threadscope … | head`: the reader went away; that is not an error.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -130,7 +156,8 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def metadata_from_options(pairs: tuple[str, ...], metadata_json: str | None) -> dict[str, str] | None:
-    """The metadata given by `--metadata k=v…` and/or `--metadata-json '{…}'` (pairs win), validated."""
+    """The metadata given by `--metadata k=v…` and/or `--metadata-json '{…}'` (pairs win), validated;
+    a problem is reported against the option that holds it."""
     if not pairs and metadata_json is None:
         return None
     data: dict[str, Any] = {}
@@ -139,34 +166,19 @@ def metadata_from_options(pairs: tuple[str, ...], metadata_json: str | None) -> 
             data = json.loads(metadata_json)
         except ValueError as exc:
             raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--metadata-json") from None
-        if not isinstance(data, dict):
-            raise click.BadParameter("must be a JSON object", param_hint="--metadata-json")
-    data.update(parse_pairs(pairs))
+        _check_metadata_option(data, "--metadata-json")
+    given = parse_pairs(pairs)
+    _check_metadata_option(given, "--metadata")
+    data.update(given)
+    hint = "--metadata" if not metadata_json else ("--metadata-json" if not pairs else "--metadata/--metadata-json")
+    return _check_metadata_option(data, hint)
+
+
+def _check_metadata_option(data: Any, hint: str) -> dict[str, str]:
     try:
         return check_metadata(data)
     except ValidationError as exc:
-        raise click.BadParameter(exc.message, param_hint="--metadata") from None
-
-
-def print_json(data: Any, *, compact: bool = False) -> None:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if compact else json.dumps(data, ensure_ascii=False, indent=2)
-    click.echo(text)
-
-
-def local_time(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def print_table(messages: list, *, header: bool = True) -> None:
-    """Messages as aligned columns for people; server text made inert."""
-    width = 60
-    if header:
-        click.echo(f"{'ID':<46}  {'ROLE':<9}  {'CREATED':<19}  {'META':>4}  TEXT")
-    for m in messages:
-        click.echo(
-            f"{make_inert(m.id):<46}  {make_inert(m.role):<9}  {local_time(m.created_at):<19}  "
-            f"{len(m.metadata_dict):>4}  {one_line(m.text, width)}"
-        )
+        raise click.BadParameter(exc.message, param_hint=hint) from None
 
 
 # -- the command group ---------------------------------------------------------------------
@@ -262,7 +274,7 @@ async def threads_create(client, settings: Settings, pairs: tuple[str, ...], as_
     """Create a thread and print its id."""
     thread = await client.create_thread(metadata=metadata_from_options(pairs, None))
     _ledger(settings).record(thread.id)
-    print_json(thread.raw) if as_json else click.echo(thread.id)
+    print_json(thread.raw) if as_json else echo(make_inert(thread.id))
 
 
 @threads.command("get")
@@ -298,33 +310,29 @@ def messages() -> None:
 @click.option("--after", metavar="MESSAGE_ID", help="Start after this message (exclusive cursor).")
 @click.option("--before", metavar="MESSAGE_ID", help="Stop before this message (exclusive cursor).")
 @click.option("--metadata", "pairs", multiple=True, metavar="KEY=VALUE", help="Only messages with this metadata pair.")
-@click.option("--all", "every_page", is_flag=True, help="Every page (with --json: one message per line).")
+@click.option("--all", "every_page", is_flag=True, help="Every page, one message per line as JSON (JSON lines).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @run_api
 async def messages_list(
     client, settings: Settings, thread_id: str, limit: int, order: str, after: str | None, before: str | None,
     pairs: tuple[str, ...], every_page: bool, as_json: bool,
 ) -> None:
-    """List a thread's messages (newest first by default)."""
+    """List a thread's messages (newest first by default); --all prints every page as JSON lines."""
     metadata = metadata_from_options(pairs, None)
     if every_page:
-        if as_json:
-            async for item in client.iter_raw_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
-                print_json(item, compact=True)
-            return
-        first = True
-        async for message in client.iter_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
-            print_table([message], header=first)
-            first = False
+        if before:
+            raise click.UsageError("--before cannot be combined with --all (it walks forward with --after)")
+        async for item in client.iter_raw_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
+            print_json(item, compact=True)
         return
     if as_json:
         print_json(await client.list_messages_raw(
             thread_id, limit=limit, order=order, after=after, before=before, metadata=metadata))
         return
     page = await client.list_messages(thread_id, limit=limit, order=order, after=after, before=before, metadata=metadata)
-    print_table(page.data)
+    print_table(message.raw for message in page.data)
     if page.has_more:
-        click.echo(f"… more: --after {page.last_id}", err=True)
+        echo(f"… more: --after {make_inert(page.last_id or '')}", err=True)
 
 
 @messages.command("get")
@@ -334,23 +342,12 @@ async def messages_list(
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @run_api
 async def messages_get(client, settings: Settings, thread_id: str, message_id: str, as_json: bool) -> None:
-    """Show one message."""
+    """Show one message: its fields, metadata, text, tool and plugin calls."""
     message = await client.retrieve_message(thread_id, message_id)
     if as_json:
         print_json(message.raw)
         return
-    click.echo(f"id:         {make_inert(message.id)}")
-    click.echo(f"thread_id:  {make_inert(message.thread_id)}")
-    click.echo(f"role:       {make_inert(message.role)}")
-    click.echo(f"created_at: {message.created.isoformat()} ({message.created_at})")
-    if message.assistant_id:
-        click.echo(f"assistant:  {make_inert(message.assistant_id)}")
-    if message.run_id:
-        click.echo(f"run_id:     {make_inert(message.run_id)}")
-    for key, value in message.metadata_dict.items():
-        click.echo(f"metadata:   {make_inert(str(key))} = {make_inert(str(value))}")
-    click.echo("")
-    click.echo(make_inert(message.text))
+    print_detail(message.raw, ("id", "thread_id", "role", "created_at", "assistant_id", "run_id"))
 
 
 @messages.command("create")
@@ -363,7 +360,7 @@ async def messages_get(client, settings: Settings, thread_id: str, message_id: s
 async def messages_create(client, settings: Settings, thread_id: str, content: str, pairs: tuple[str, ...], as_json: bool) -> None:
     """Add a user message and print its id (never retried: a failure may still have created it)."""
     message = await client.create_message(thread_id, content, metadata=metadata_from_options(pairs, None))
-    print_json(message.raw) if as_json else click.echo(message.id)
+    print_json(message.raw) if as_json else echo(make_inert(message.id))
 
 
 @messages.command("update")
@@ -399,9 +396,9 @@ async def messages_update(
     if as_json:
         print_json(message.raw)
     else:
-        click.echo(message.id)
+        echo(make_inert(message.id))
         for key, value in message.metadata_dict.items():
-            click.echo(f"  {make_inert(str(key))} = {make_inert(str(value))}")
+            echo(f"  {make_inert(str(key))} = {make_inert(str(value))}")
 
 
 # -- export --------------------------------------------------------------------------------
@@ -417,7 +414,9 @@ async def export(client, settings: Settings, thread_id: str, fmt: str, output: P
     """Every message of a thread, oldest first, streamed page by page."""
     from tui.export import write_export
 
+    if output is not None and not output.resolve().parent.is_dir():
+        fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")
     count = await write_export(client, thread_id, fmt, output)
     _ledger(settings).record(thread_id, messages_seen=count, touch=False)
     if output is not None:
-        click.echo(f"wrote {count} messages to {output}", err=True)
+        echo(f"wrote {count} messages to {output}", err=True)

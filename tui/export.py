@@ -14,10 +14,15 @@ from pathlib import Path
 import pydantic_core
 
 from tui.api.client import DashScopeClient
+from tui.api.errors import ThreadscopeError
 from tui.api.models import Message
 from tui.inert import make_inert
 
 EXPORT_PAGE_SIZE = 100
+
+
+class ExportError(ThreadscopeError):
+    """The export file cannot be written (no such directory, no permission, disk full)."""
 
 
 def _markdown_block(message: Message) -> str:
@@ -30,6 +35,8 @@ def _markdown_block(message: Message) -> str:
         lines += [message.text, ""]
     for call in message.tool_calls or []:
         lines += ["```json", json.dumps(call, ensure_ascii=False, indent=2), "```", ""]
+    if message.plugin_call:
+        lines += ["Plugin call:", "", "```json", json.dumps(message.plugin_call, ensure_ascii=False, indent=2), "```", ""]
     return make_inert("\n".join(lines)) + "\n"
 
 
@@ -60,13 +67,22 @@ async def write_export(client: DashScopeClient, thread_id: str, fmt: str, output
         return await _stream(client, thread_id, fmt, lambda b: sys.stdout.write(b.decode("utf-8")), sys.stdout.flush)
     tmp = output.with_name(output.name + ".part")
     try:
-        with open(tmp, "wb") as stream:
+        stream = open(tmp, "wb")
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
+    try:
+        with stream:
             count = await _stream(client, thread_id, fmt, stream.write, stream.flush)
         os.replace(tmp, output)
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return count
+
+
+def _cannot_write(output: Path, exc: OSError) -> ExportError:
+    return ExportError(f"export failed: cannot write {output}: {exc.strerror or exc}")
 
 
 async def _stream(
