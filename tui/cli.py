@@ -24,7 +24,6 @@ from tui.base_url import base_url_problem, path_looks_wrong, with_api_path
 from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert
-from tui.startup import release_collector
 
 GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
 
@@ -194,10 +193,6 @@ def main(ctx: click.Context) -> None:
     With no key (DASHSCOPE_API_KEY) and no --base-url, everything runs on the embedded
     emulator with demo data.
     """
-    if ctx.invoked_subcommand not in (None, "open"):
-        # Not the TUI: the collector comes back now, and never walks the start-up heap again —
-        # an export's 7 full collections over it were ~80 ms, and its run 15% slower (goal 6a).
-        release_collector(freeze_heap=True)
     if ctx.invoked_subcommand is None:
         run_tui(current_settings(), None)
 
