@@ -143,6 +143,27 @@ def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
     return wrapper
 
 
+def check_writable(settings: Settings) -> None:
+    """A read-only profile refuses every write, before anything is sent."""
+    if settings.read_only:
+        fail_usage(settings.read_only_reason())
+
+
+def print_saved_metadata(object_id: str, metadata: dict[str, Any]) -> None:
+    """What an update saved: the id, then one `key = value` line per pair."""
+    echo(make_inert(object_id))
+    for key, value in metadata.items():
+        echo(f"  {make_inert(str(key))} = {make_inert(str(value))}")
+
+
+def required_metadata(pairs: tuple[str, ...], metadata_json: str | None) -> dict[str, str]:
+    """The metadata an update replaces the old with; giving none is a usage error."""
+    metadata = metadata_from_options(pairs, metadata_json)
+    if metadata is None:
+        raise click.UsageError("give --metadata KEY=VALUE (repeatable) or --metadata-json '{…}'")
+    return metadata
+
+
 def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     """`k=v` options as a dict (the first `=` splits; values may contain `=`)."""
     result: dict[str, str] = {}
@@ -267,6 +288,7 @@ def threads() -> None:
 @run_api
 async def threads_create(client, settings: Settings, pairs: tuple[str, ...], as_json: bool) -> None:
     """Create a thread and print its id."""
+    check_writable(settings)
     thread = await client.create_thread(metadata=metadata_from_options(pairs, None))
     _ledger(settings).record(thread.id)
     print_json(thread.raw) if as_json else echo(make_inert(thread.id))
@@ -275,11 +297,41 @@ async def threads_create(client, settings: Settings, pairs: tuple[str, ...], as_
 @threads.command("get")
 @global_options
 @click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @run_api
-async def threads_get(client, settings: Settings, thread_id: str) -> None:
-    """Print a thread's JSON."""
+async def threads_get(client, settings: Settings, thread_id: str, as_json: bool) -> None:
+    """Show a thread: id, creation time, metadata."""
     thread = await client.retrieve_thread(thread_id)
-    print_json(thread.raw)
+    print_json(thread.raw) if as_json else print_detail(thread.raw, ("id", "created_at"))
+
+
+@threads.command("update")
+@global_options
+@click.argument("thread_id")
+@click.option("--metadata", "pairs", multiple=True, metavar="KEY=VALUE", help="Metadata pair (repeatable).")
+@click.option("--metadata-json", metavar="JSON", help="The whole metadata object as JSON ('{}' clears it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@run_api
+async def threads_update(
+    client, settings: Settings, thread_id: str, pairs: tuple[str, ...], metadata_json: str | None, as_json: bool
+) -> None:
+    """REPLACE a thread's metadata with the given pairs (keys not given are removed)."""
+    metadata = required_metadata(pairs, metadata_json)
+    check_writable(settings)
+    thread = await client.modify_thread(thread_id, metadata=metadata)
+    print_json(thread.raw) if as_json else print_saved_metadata(thread.id, thread.metadata or {})
+
+
+@threads.command("delete")
+@global_options
+@click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@run_api
+async def threads_delete(client, settings: Settings, thread_id: str, as_json: bool) -> None:
+    """Delete a thread and its messages."""
+    check_writable(settings)
+    deleted = await client.delete_thread(thread_id)
+    print_json(deleted.raw) if as_json else echo(f"deleted {make_inert(deleted.id)}")
 
 
 def _ledger(settings: Settings):
@@ -354,6 +406,7 @@ async def messages_get(client, settings: Settings, thread_id: str, message_id: s
 @run_api
 async def messages_create(client, settings: Settings, thread_id: str, content: str, pairs: tuple[str, ...], as_json: bool) -> None:
     """Add a user message and print its id (never retried: a failure may still have created it)."""
+    check_writable(settings)
     message = await client.create_message(thread_id, content, metadata=metadata_from_options(pairs, None))
     print_json(message.raw) if as_json else echo(make_inert(message.id))
 
@@ -370,11 +423,8 @@ async def messages_update(
     client, settings: Settings, thread_id: str, message_id: str, pairs: tuple[str, ...], metadata_json: str | None, as_json: bool
 ) -> None:
     """REPLACE a message's metadata with the given pairs (keys not given are removed)."""
-    metadata = metadata_from_options(pairs, metadata_json)
-    if metadata is None:
-        raise click.UsageError("give --metadata KEY=VALUE (repeatable) or --metadata-json '{…}'")
-    if settings.read_only:
-        fail_usage(settings.read_only_reason())
+    metadata = required_metadata(pairs, metadata_json)
+    check_writable(settings)
     from tui.journal import EditJournal
 
     # Journaled like an edit in the TUI, so `u` there can undo it.
@@ -391,9 +441,7 @@ async def messages_update(
     if as_json:
         print_json(message.raw)
     else:
-        echo(make_inert(message.id))
-        for key, value in message.metadata_dict.items():
-            echo(f"  {make_inert(str(key))} = {make_inert(str(value))}")
+        print_saved_metadata(message.id, message.metadata_dict)
 
 
 # -- export --------------------------------------------------------------------------------
@@ -401,17 +449,22 @@ async def messages_update(
 
 @main.command()
 @global_options
-@click.argument("thread_id")
+@click.argument("target_id", metavar="THREAD_OR_CONV")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @run_api
-async def export(client, settings: Settings, thread_id: str, fmt: str, output: Path | None) -> None:
-    """Every message of a thread, oldest first, streamed page by page."""
-    from tui.export import write_export
+async def export(client, settings: Settings, target_id: str, fmt: str, output: Path | None) -> None:
+    """Every message of a thread (or item of a conversation, conv_…), oldest first, streamed page by page."""
+    from tui.export import is_conversation, write_export
 
     if output is not None and not output.resolve().parent.is_dir():
         fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")
-    count = await write_export(client, thread_id, fmt, output)
-    _ledger(settings).record(thread_id, messages_seen=count, touch=False)
+    count = await write_export(client, target_id, fmt, output)
+    if not is_conversation(target_id):
+        _ledger(settings).record(target_id, messages_seen=count, touch=False)
     if output is not None:
-        echo(f"wrote {count} messages to {output}", err=True)
+        echo(f"wrote {count} {'items' if is_conversation(target_id) else 'messages'} to {output}", err=True)
+
+
+# Command groups kept in their own modules: importing one registers its commands on `main`.
+from tui import cli_conversations  # noqa: E402, F401

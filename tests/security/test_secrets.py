@@ -93,7 +93,7 @@ def test_cli_success_paths_never_print_the_key(keyed, run, tmp_path, isolated_us
     assert thread_id.startswith("thread_")
     message_id = run("messages", "create", thread_id, "--content", "hello", "--metadata", "a=1").stdout.strip()
     assert message_id.startswith("message_")
-    assert json.loads(run("threads", "get", thread_id).stdout)["metadata"] == {"team": "security"}
+    assert json.loads(run("threads", "get", thread_id, "--json").stdout)["metadata"] == {"team": "security"}
     assert message_id in run("messages", "list", thread_id).stdout
     assert json.loads(run("messages", "list", thread_id, "--json").stdout)["data"][0]["id"] == message_id
     assert f"id:         {message_id}" in run("messages", "get", thread_id, message_id).stdout
