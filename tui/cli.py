@@ -455,7 +455,8 @@ async def messages_update(
 @run_api
 async def export(client, settings: Settings, target_id: str, fmt: str, output: Path | None) -> None:
     """Every message of a thread (or item of a conversation, conv_…), oldest first, streamed page by page."""
-    from tui.export import is_conversation, write_export
+    from tui.export import write_export
+    from tui.find import is_conversation
 
     if output is not None and not output.resolve().parent.is_dir():
         fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")
@@ -467,4 +468,4 @@ async def export(client, settings: Settings, target_id: str, fmt: str, output: P
 
 
 # Command groups kept in their own modules: importing one registers its commands on `main`.
-from tui import cli_conversations  # noqa: E402, F401
+from tui import cli_conversations, cli_grep  # noqa: E402, F401

@@ -16,6 +16,7 @@ import pydantic_core
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.api.models import Item, Message, parse_wire
+from tui.find import is_conversation
 from tui.inert import make_inert
 
 EXPORT_PAGE_SIZE = 100
@@ -94,11 +95,6 @@ async def write_export(client: DashScopeClient, thread_id: str, fmt: str, output
 
 def _cannot_write(output: Path, exc: OSError) -> ExportError:
     return ExportError(f"export failed: cannot write {output}: {exc.strerror or exc}")
-
-
-def is_conversation(target_id: str) -> bool:
-    """Conversation ids start with `conv_`; anything else is taken for a thread id."""
-    return target_id.startswith("conv_")
 
 
 async def _stream(
