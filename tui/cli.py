@@ -464,7 +464,8 @@ async def export(client, settings: Settings, target_id: str, fmt: str, output: P
     if not is_conversation(target_id):
         _ledger(settings).record(target_id, messages_seen=count, touch=False)
     if output is not None:
-        echo(f"wrote {count} {'items' if is_conversation(target_id) else 'messages'} to {output}", err=True)
+        noun = "item" if is_conversation(target_id) else "message"
+        echo(f"wrote {count} {noun}{'' if count == 1 else 's'} to {output}", err=True)
 
 
 # Command groups kept in their own modules: importing one registers its commands on `main`.

@@ -146,6 +146,8 @@ def test_export_a_conversation_oldest_first(run, tmp_path, fmt):
     out = tmp_path / f"conv.{fmt}"
     result = run("export", conv_id, "--format", fmt, "-o", str(out))
     assert result.exit_code == 0 and "wrote 5 items" in result.stderr
+    single = run("export", new_conversation(run, "--item", "user:one"), "-o", str(tmp_path / "one.jsonl"))
+    assert f"wrote 1 item to {tmp_path / 'one.jsonl'}" in single.stderr
     text = out.read_text()
     if fmt == "json":
         assert [i["id"] for i in json.loads(text)] == ids
