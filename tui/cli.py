@@ -70,6 +70,7 @@ def current_settings() -> Settings:
                 "warning: --api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env",
                 err=True,
             )
+        check_base_url(None, given)
         try:
             settings = resolve_settings(**{k: given.get(k) for k in GLOBAL_KEYS if k != "demo"}, demo=bool(given.get("demo")))
         except ConfigError as exc:
@@ -81,15 +82,31 @@ def current_settings() -> Settings:
     return root.meta["threadscope.settings"]
 
 
-def check_base_url(settings: Settings, given: dict[str, Any]) -> None:
-    """A base URL no request can go to is a usage error, named by where it came from."""
-    if settings.embedded or not settings.base_url:
+# Each base URL setting: its key, flag and environment variable, in the order they win.
+URL_SOURCES = (("base_url", "--base-url", "DASHSCOPE_HTTP_BASE_URL"),
+               ("compat_base_url", "--compat-base-url", "DASHSCOPE_COMPAT_BASE_URL"))
+
+
+def check_base_url(settings: Settings | None, given: dict[str, Any]) -> None:
+    """A base URL no request can go to is a usage error, named by where it came from.
+
+    Called before settings are resolved (the flag or variable that wins) and after (a
+    profile's value); a forced demo sends nothing anywhere, so nothing is checked.
+    """
+    if given.get("demo") or (settings is not None and settings.embedded):
         return
-    problem = base_url_problem(settings.base_url)
-    if problem:
-        source = "--base-url" if given.get("base_url") else (
-            "DASHSCOPE_HTTP_BASE_URL" if os.environ.get("DASHSCOPE_HTTP_BASE_URL") else "the profile's base_url")
-        fail_usage(f"{source} {settings.base_url!r}: {problem}")
+    for key, flag, variable in URL_SOURCES:
+        if given.get(key):
+            value, source = given[key], flag
+        elif os.environ.get(variable):
+            value, source = os.environ[variable], variable
+        elif settings is not None and getattr(settings, key, None):
+            value, source = getattr(settings, key), f"the profile's {key}"
+        else:
+            continue
+        problem = base_url_problem(value)
+        if problem:
+            fail_usage(f"{source} {value!r}: {problem}")
 
 
 def fail_usage(message: str) -> None:

@@ -79,6 +79,18 @@ def test_a_bad_base_url_from_the_environment_names_the_variable(run):
     assert one_line_error(result).startswith("error: DASHSCOPE_HTTP_BASE_URL 'http://256.1.1.1/api/v1': ")
 
 
+def test_a_bad_base_url_from_a_profile_names_the_profile(run):
+    config = os.path.join(os.environ["THREADSCOPE_CONFIG_DIR"], "config.toml")
+    os.makedirs(os.path.dirname(config), exist_ok=True)
+    with open(config, "w") as f:
+        f.write('default_profile = "p"\n[profiles.p]\nbase_url = "http://256.1.1.1/api/v1"\n')
+    result = run("messages", "list", THREAD)
+    assert result.exit_code == 2
+    assert one_line_error(result) == (
+        "error: the profile's base_url 'http://256.1.1.1/api/v1': 256.1.1.1 is not an IPv4 address")
+    assert run("--demo", "threads", "create").exit_code == 0  # the demo sends nothing there: no complaint
+
+
 def test_a_base_url_without_api_v1_says_the_path_looks_wrong(run, live_server):
     server = live_server()
     origin = server.base_url.removesuffix("/api/v1")
