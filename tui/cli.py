@@ -70,8 +70,8 @@ def current_settings() -> Settings:
                 "warning: --api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env",
                 err=True,
             )
-        check_base_url(None, given)
         try:
+            check_base_url(None, given)
             settings = resolve_settings(**{k: given.get(k) for k in GLOBAL_KEYS if k != "demo"}, demo=bool(given.get("demo")))
         except ConfigError as exc:
             fail_usage(str(exc))
