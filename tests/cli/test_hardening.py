@@ -79,6 +79,12 @@ def test_a_bad_base_url_from_the_environment_names_the_variable(run):
     assert one_line_error(result).startswith("error: DASHSCOPE_HTTP_BASE_URL 'http://256.1.1.1/api/v1': ")
 
 
+def test_a_bad_compatible_mode_base_url_from_the_environment_names_the_variable(run):
+    result = run("items", "list", "conv_x", env={"DASHSCOPE_COMPAT_BASE_URL": "http://[::1"})
+    assert result.exit_code == 2
+    assert one_line_error(result) == "error: DASHSCOPE_COMPAT_BASE_URL 'http://[::1': not a valid URL (Invalid IPv6 URL)"
+
+
 def test_a_bad_base_url_from_a_profile_names_the_profile(run):
     config = os.path.join(os.environ["THREADSCOPE_CONFIG_DIR"], "config.toml")
     os.makedirs(os.path.dirname(config), exist_ok=True)
