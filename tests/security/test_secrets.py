@@ -102,7 +102,7 @@ def test_cli_success_paths_never_print_the_key(keyed, run, tmp_path, isolated_us
     for fmt in ("json", "jsonl", "md"):
         assert message_id in run("export", thread_id, "--format", fmt).stdout
     out = tmp_path / "export.md"
-    assert f"wrote 1 messages to {out}" in run("export", thread_id, "--format", "md", "-o", str(out)).stderr
+    assert f"wrote 1 message to {out}" in run("export", thread_id, "--format", "md", "-o", str(out)).stderr
     assert "--api-key KEY" in run("--help").stdout  # help names the option, never a value
 
     # Nothing threadscope wrote (ledger, journal, export) holds the key, and no log record does.
