@@ -288,7 +288,3 @@ class ThreadscopeApp(App):
                     if action is not None:
                         yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", action)
 
-
-def make_app(settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> ThreadscopeApp:
-    """The app for these settings and this client (the caller closes the client after the run)."""
-    return ThreadscopeApp(settings, client, open_thread=open_thread)

@@ -187,13 +187,13 @@ def main(ctx: click.Context) -> None:
 
 def run_tui(settings: Settings, thread_id: str | None) -> None:
     """Start the TUI on the ledger, or on one thread."""
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.backend import build_client
 
     async def session() -> None:
         client = build_client(settings)
         try:
-            await make_app(settings, client, open_thread=thread_id).run_async()
+            await ThreadscopeApp(settings, client, open_thread=thread_id).run_async()
         finally:
             await client.aclose()
 

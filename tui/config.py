@@ -7,7 +7,6 @@ no base URL, threadscope runs on the embedded emulator.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 import tomllib
@@ -24,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from tui.api.client import REGION_URLS
 from tui.api.errors import ThreadscopeError, first_problem
 from tui.api.models import empty_dict
+from tui.emulator.server import is_loopback_host
 
 APP_NAME = "threadscope"
 EMBEDDED_KEY = "embedded-emulator"  # the in-process emulator wants a bearer; this is not a secret
@@ -123,17 +123,6 @@ def load_config_file(path: Path) -> tuple[ConfigFile, list[str]]:
     return config, warnings
 
 
-def is_loopback_url(url: str) -> bool:
-    """True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass
 class Settings:
     """Everything resolved: which backend, which key, where files live, UI preferences."""
@@ -220,7 +209,7 @@ class Settings:
             return EMBEDDED_KEY
         if self.api_key is not None:
             return self.api_key.get_secret_value()
-        if self.base_url and is_loopback_url(self.base_url):
+        if self.base_url and is_loopback_host(urlsplit(self.base_url).hostname or ""):
             return LOCAL_KEY
         return None
 
