@@ -71,6 +71,7 @@ class ThreadscopeApp(App):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            self.call_after_refresh(self._check_keymap)
         if self.settings.embedded:
             if self.start_thread:
                 self.call_after_refresh(self._seed_demo_ledger)  # the ledger is not on screen yet
@@ -86,6 +87,14 @@ class ThreadscopeApp(App):
             self.push_screen(LedgerScreen())
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def _check_keymap(self) -> None:
+        from tui.config import unknown_keymap_ids
+        from tui.screens.help import binding_ids
+
+        problem = unknown_keymap_ids(self.settings, binding_ids())
+        if problem:
+            self.notify(problem, severity="warning", timeout=12, markup=False)
 
     def _seed_demo_ledger(self) -> None:
         from tui.emulator.demo import DEMO_THREADS

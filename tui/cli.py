@@ -24,7 +24,7 @@ from tui.api.validation import ValidationError, check_metadata
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert, one_line
 
-GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
+GLOBAL_KEYS = ("base_url", "compat_base_url", "region", "workspace", "profile", "demo", "api_key")
 
 
 def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -43,6 +43,10 @@ def global_options(func: Callable | None = None, *, exclude: tuple[str, ...] = (
     options = {
         "base_url": click.option("--base-url", metavar="URL", **common,
                                  help="API base URL (default: by region; env DASHSCOPE_HTTP_BASE_URL)."),
+        "compat_base_url": click.option(
+            "--compat-base-url", metavar="URL", **common,
+            help="OpenAI-compatible base URL, for conversations (default: from --base-url when it ends in /api/v1, "
+                 "else by region; env DASHSCOPE_COMPAT_BASE_URL)."),
         "region": click.option("--region", type=click.Choice(["intl", "cn"]), **common,
                                help="DashScope region: intl (Singapore, default) or cn (Beijing)."),
         "workspace": click.option("--workspace", metavar="ID", **common,
