@@ -105,26 +105,14 @@ class ThreadscopeApp(App):
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
     def watch_theme(self, theme: str) -> None:
-        if not self.is_mounted:
+        # The widgets recolour themselves (App.theme_changed_signal); the app remembers the choice.
+        if not self.is_mounted or theme == self.settings.theme:
             return
-        for screen in self.screen_stack:
-            if isinstance(screen, BrowserScreen):
-                screen.theme_changed()
-        if theme != self.settings.theme:
-            self.settings.theme = theme
-            try:
-                save_preference(self.settings, "theme", theme)
-            except OSError as exc:
-                self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
-
-    def role_styles(self) -> dict[str, str]:
-        # From the Theme itself: while the theme is changing, theme_variables still holds the old one.
-        theme = self.current_theme
-        variables = theme.variables
-        return {
-            "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
-            "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
-        }
+        self.settings.theme = theme
+        try:
+            save_preference(self.settings, "theme", theme)
+        except OSError as exc:
+            self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
 
     # -- navigation --------------------------------------------------------------------------
 
