@@ -78,8 +78,7 @@ class ThreadscopeApp(App):
             else:
                 self._seed_demo_ledger()
         if self.start_thread:
-            # Straight into the thread; the ledger is built when first asked for (cold start,
-            # bench goal 3: composing a screen nobody sees yet cost ~45 ms).
+            # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
             self.open_thread(self.start_thread)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
