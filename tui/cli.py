@@ -68,11 +68,6 @@ def current_settings() -> Settings:
     root = ctx.find_root()
     if "threadscope.settings" not in root.meta:
         given = root.meta.get("threadscope.globals", {})
-        if given.get("api_key"):
-            click.echo(
-                "warning: --api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env",
-                err=True,
-            )
         try:
             settings = resolve_settings(**{k: given.get(k) for k in GLOBAL_KEYS if k != "demo"}, demo=bool(given.get("demo")))
         except ConfigError as exc:

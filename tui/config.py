@@ -339,6 +339,8 @@ def resolve_settings(
         data_dir=ddir,
         warnings=warnings,
     )
+    if api_key:  # first: the TUI shows these as notices, the command line on stderr
+        settings.warnings.insert(0, "--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env")
     settings.warnings.extend(settings.key_warnings())
     return settings
 

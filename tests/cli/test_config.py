@@ -246,3 +246,17 @@ def test_the_command_line_warns_before_a_key_goes_out_over_plain_http():
     assert "warning: the API key would be sent unencrypted to api.example.com (plain http://)" in result.stderr
     assert "warning: the API key would be sent unencrypted to conv.example.com (plain http://)" in result.stderr
     assert "sk-secret0123456789" not in result.output + result.stderr
+
+
+async def test_the_api_key_option_warning_is_shown_in_the_tui(make_harness, monkeypatch):
+    from tui.app import ThreadscopeApp
+
+    settings = resolve_settings(api_key="sk-secret0123456789", demo=True)
+    assert settings.warnings == ["--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env"]
+    h = make_harness()
+    shown = []
+    monkeypatch.setattr(ThreadscopeApp, "notify", lambda self, message, **kw: shown.append(message))
+    h.app.settings.warnings = settings.warnings
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+    assert settings.warnings[0] in shown
