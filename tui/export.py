@@ -14,7 +14,7 @@ from pathlib import Path
 import pydantic_core
 
 from tui.api.client import DashScopeClient
-from tui.api.models import Message
+from tui.api.models import Message, parse_wire
 from tui.inert import make_inert
 
 EXPORT_PAGE_SIZE = 100
@@ -85,7 +85,7 @@ async def _stream(
         elif fmt == "json":
             chunk.append((b"\n" if count == 0 else b",\n") + _json_bytes(item))
         else:
-            message = client._parse(Message, item, f"export {thread_id}")  # a malformed one: ProtocolError, not a traceback
+            message = parse_wire(Message, item, f"export {thread_id}")  # a malformed one: ProtocolError, not a traceback
             chunk.append(_markdown_block(message).encode("utf-8", errors="backslashreplace"))
         count += 1
         if count % EXPORT_PAGE_SIZE == 0:

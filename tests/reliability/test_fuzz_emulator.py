@@ -62,11 +62,11 @@ def check(response):
 
 
 def send(http, method, url, **kwargs):
-    import httpx
+    import starlette.testclient
 
     try:
         return http.request(method, url, **kwargs)
-    except (httpx.InvalidURL, UnicodeEncodeError):
+    except (starlette.testclient.httpx.InvalidURL, UnicodeEncodeError):  # httpx or httpx2, as starlette picks
         return None
 
 
