@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-from tui.api.client import REGION_URLS
+from tui.api.calls import COMPAT_REGION_URLS, REGION_URLS, compat_base_url_for
 from tui.api.errors import ThreadscopeError
 from tui.api.models import empty_dict
 from tui.emulator.server import is_loopback_host
@@ -30,12 +30,7 @@ from tui.emulator.server import is_loopback_host
 APP_NAME = "threadscope"
 EMBEDDED_KEY = "embedded-emulator"  # the in-process emulator wants a bearer; this is not a secret
 LOCAL_KEY = "local"  # sent to a loopback --base-url (e.g. `threadscope serve`) when no key is set
-COMPAT_REGION_URLS = {  # CONTRACT §1b: the OpenAI-compatible family (conversations)
-    "intl": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
-    "cn": "https://dashscope.aliyuncs.com/compatible-mode/v1",
-}
 EMBEDDED_BASE_URL = "http://embedded.threadscope/api/v1"
-EMBEDDED_COMPAT_BASE_URL = "http://embedded.threadscope/compatible-mode/v1"
 
 
 class ConfigError(ThreadscopeError):
@@ -211,19 +206,14 @@ class Settings:
         return (self.base_url or REGION_URLS[self.region]).rstrip("/")
 
     @property
-    def effective_compat_base_url(self) -> str:
-        """The base URL of the OpenAI-compatible family (conversations), CONTRACT §1b: the one
-        given; else, when only a base URL ending in /api/v1 is given, the same origin +
-        /compatible-mode/v1 (one `threadscope serve` covers both); else the region's."""
+    def effective_compat_base_url(self) -> str | None:
+        """The base URL of the OpenAI-compatible family (conversations), CONTRACT §1b, by the
+        client's rule (`compat_base_url_for`): the one given; else, for a base URL ending in
+        /api/v1, /compatible-mode/v1 beside it (one `threadscope serve` covers both); else the
+        region's. None when only a custom base URL of another shape is given."""
         if self.embedded:
-            return EMBEDDED_COMPAT_BASE_URL
-        if self.compat_base_url:
-            return self.compat_base_url.rstrip("/")
-        base = (self.base_url or "").rstrip("/")
-        if base.endswith("/api/v1"):
-            parts = urlsplit(base)
-            return f"{parts.scheme}://{parts.netloc}/compatible-mode/v1"
-        return COMPAT_REGION_URLS[self.region]
+            return compat_base_url_for(EMBEDDED_BASE_URL, self.region, None)
+        return compat_base_url_for(self.base_url, self.region, self.compat_base_url)
 
     @property
     def backend_label(self) -> str:
@@ -277,7 +267,8 @@ class Settings:
         """Lines warning that a real key would go out over plain http:// to another machine."""
         if self.embedded or self.api_key is None:
             return []
-        hosts = dict.fromkeys(plain_http_host(url) for url in (self.effective_base_url, self.effective_compat_base_url))
+        urls = (self.effective_base_url, self.effective_compat_base_url)
+        hosts = dict.fromkeys(plain_http_host(url) for url in urls if url)
         return [f"the API key would be sent unencrypted to {host} (plain http://): use https://, "
                 "or a loopback address for a local emulator" for host in hosts if host]
 

@@ -172,8 +172,8 @@ def test_compatible_base_url_from_flag_environment_profile_or_region(monkeypatch
     # Only --base-url, ending in /api/v1: same origin, so one `threadscope serve` covers both families.
     assert resolve_settings(base_url="http://127.0.0.1:8765/api/v1/").effective_compat_base_url == (
         "http://127.0.0.1:8765/compatible-mode/v1")
-    assert resolve_settings(base_url="https://proxy.example/dash/api/v1").effective_compat_base_url == (
-        "https://proxy.example/compatible-mode/v1")
+    # A custom base of another shape: unknown, not guessed (conversation calls then say so).
+    assert resolve_settings(base_url="https://proxy.example/v2").effective_compat_base_url is None
     write_config('default_profile = "p"\n[profiles.p]\ncompat_base_url = "https://profile.example/compatible-mode/v1"\n')
     assert resolve_settings(base_url="http://127.0.0.1:8765/api/v1").effective_compat_base_url == (
         "https://profile.example/compatible-mode/v1")
