@@ -25,7 +25,7 @@ from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert
 
-GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
+GLOBAL_KEYS = ("base_url", "compat_base_url", "region", "workspace", "profile", "demo", "api_key")
 
 
 def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -44,6 +44,10 @@ def global_options(func: Callable | None = None, *, exclude: tuple[str, ...] = (
     options = {
         "base_url": click.option("--base-url", metavar="URL", **common,
                                  help="API base URL (default: by region; env DASHSCOPE_HTTP_BASE_URL)."),
+        "compat_base_url": click.option(
+            "--compat-base-url", metavar="URL", **common,
+            help="OpenAI-compatible base URL, for conversations (default: from --base-url when it ends in /api/v1, "
+                 "else by region; env DASHSCOPE_COMPAT_BASE_URL)."),
         "region": click.option("--region", type=click.Choice(["intl", "cn"]), **common,
                                help="DashScope region: intl (Singapore, default) or cn (Beijing)."),
         "workspace": click.option("--workspace", metavar="ID", **common,
@@ -65,11 +69,6 @@ def current_settings() -> Settings:
     root = ctx.find_root()
     if "threadscope.settings" not in root.meta:
         given = root.meta.get("threadscope.globals", {})
-        if given.get("api_key"):
-            click.echo(
-                "warning: --api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env",
-                err=True,
-            )
         try:
             check_base_url(None, given)
             settings = resolve_settings(**{k: given.get(k) for k in GLOBAL_KEYS if k != "demo"}, demo=bool(given.get("demo")))
@@ -237,13 +236,13 @@ def main(ctx: click.Context) -> None:
 
 def run_tui(settings: Settings, thread_id: str | None) -> None:
     """Start the TUI on the ledger, or on one thread."""
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.backend import build_client
 
     async def session() -> None:
         client = build_client(settings)
         try:
-            await make_app(settings, client, open_thread=thread_id).run_async()
+            await ThreadscopeApp(settings, client, open_thread=thread_id).run_async()
         finally:
             await client.aclose()
 

@@ -460,11 +460,11 @@ def hostile_error_transport() -> httpx.MockTransport:
 
 async def test_hostile_error_text_from_the_server_is_inert_in_the_notification():
     from tui.api.client import DashScopeClient
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.config import resolve_settings
 
     client = DashScopeClient(api_key="k", base_url="http://hostile.test/api/v1", transport=hostile_error_transport())
-    app = make_app(resolve_settings(), client, open_thread="thread_00000000-0000-4000-8000-000000000000")
+    app = ThreadscopeApp(resolve_settings(), client, open_thread="thread_00000000-0000-4000-8000-000000000000")
     async with client, app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
