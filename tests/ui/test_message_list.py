@@ -97,18 +97,21 @@ async def test_list_keys_move_within_the_page(make_harness):
         await pilot.press("end")
         await h.settle(pilot)
         assert h.store.selected_id == page[-1]
-        await pilot.press("j")  # past the last row: the first (the page does not change)
-        await h.settle(pilot)
-        assert h.store.selected_id == page[0] and [m.id for m in h.store.page] == page
-        await pilot.press("pagedown")
-        await h.settle(pilot)
-        assert h.store.selected_id == page[height]
         await pilot.press("home")
         await h.settle(pilot)
         assert h.store.selected_id == page[0]
-        await pilot.press("k")  # before the first: the last
+        await pilot.press("pagedown")
         await h.settle(pilot)
-        assert h.store.selected_id == page[-1]
+        assert h.store.selected_id == page[height]
+        await pilot.press("end", "j")  # past the last row: on to the next page's first (no wrap)
+        await h.settle(pilot)
+        assert h.store.page_number == 1 and h.store.selected_index == 0
+        await pilot.press("k")  # before the first row: back to the previous page's last
+        await h.settle(pilot)
+        assert [m.id for m in h.store.page] == page and h.store.selected_id == page[-1]
+        await pilot.press("home", "up")  # ↑ as k
+        await h.settle(pilot)
+        assert h.store.page_number == 0 and h.store.selected_id == page[0]  # the first page: nothing above
 
 
 async def test_moving_the_highlight_redraws_only_the_two_rows_it_changes(make_harness, monkeypatch):

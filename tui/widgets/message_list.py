@@ -59,6 +59,15 @@ def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> l
     return pieces
 
 
+def role_styles(theme) -> dict[str, str]:
+    """Row styles for each role, from a Textual theme (its role variables, else accent/success)."""
+    variables = theme.variables
+    return {
+        "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
+        "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
+    }
+
+
 def fit(pieces: list[tuple[str, RichStyle]], width: int, fill: RichStyle) -> list[Segment]:
     """Segments exactly `width` cells wide: cut with an ellipsis (in the cut piece's style) or padded.
 
@@ -104,9 +113,8 @@ class MessageList(ScrollView, can_focus=True):
     }
     """
 
+    # ↓/↑ are the screen's (remappable, and they page on past the edges); these are the list's own.
     BINDINGS = [
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
@@ -129,6 +137,13 @@ class MessageList(ScrollView, can_focus=True):
 
     class Chosen(_RowMessage):
         """The user chose the highlighted message (enter, or a click on the highlighted row)."""
+
+    class RowsChanged(TextualMessage):
+        """The list now shows `rows` rows (its size changed)."""
+
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -188,14 +203,11 @@ class MessageList(ScrollView, can_focus=True):
     # -- keys and mouse ----------------------------------------------------------------------
 
     def action_cursor_down(self) -> None:
-        """Next row; past the last, the first (as a list of options does)."""
-        if self._ids:
-            self._move_to(0 if self.highlighted is None else (self.highlighted + 1) % len(self._ids))
+        """Next row; the last stays (the browser pages on from there)."""
+        self._move_to(0 if self.highlighted is None else self.highlighted + 1)
 
     def action_cursor_up(self) -> None:
-        if self._ids:
-            last = len(self._ids) - 1
-            self._move_to(last if self.highlighted is None else (self.highlighted - 1) % len(self._ids))
+        self._move_to(0 if self.highlighted is None else self.highlighted - 1)
 
     def action_first(self) -> None:
         self._move_to(0)
@@ -212,6 +224,9 @@ class MessageList(ScrollView, can_focus=True):
     def action_choose(self) -> None:
         if self.highlighted is not None:
             self.post_message(self.Chosen(self, self._ids[self.highlighted]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.RowsChanged(self.scrollable_content_region.height))
 
     def _row_at(self, event: events.MouseEvent) -> int | None:
         offset = event.get_content_offset(self)
