@@ -493,3 +493,52 @@ async def test_full_collections_wait_for_a_pause_in_the_typing(make_harness):
         finally:
             gc.callbacks.remove(record)
     assert gc.get_threshold() == before  # given back with the app
+
+
+async def test_page_size_auto_follows_the_list_and_a_number_wins(make_harness):
+    for size in ((120, 40), (80, 24)):
+        h = make_harness(page_size="auto", open_thread=AGENT_LOOP)
+        async with h.app.run_test(size=size) as pilot:
+            await h.settle(pilot)
+            rows = h.browser.query_one(MessageList).scrollable_content_region.height
+            assert 1 <= rows < 40 and h.store.page_size == rows == len(h.store.page)
+            assert f"messages 1–{rows} · newest first" in h.store.position_label()
+            await pilot.resize_terminal(size[0], size[1] - 6)
+            await h.settle(pilot)
+            smaller = h.browser.query_one(MessageList).scrollable_content_region.height
+            assert smaller < rows and h.store.page_size == smaller == len(h.store.page)
+    h = make_harness(page_size=7, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert len(h.store.page) == 7
+
+
+async def test_s_s_p_on_the_ten_message_demo_thread_shows_a_full_page(make_harness):
+    """Issue 18: this showed "no messages · newest first · more below" and an empty pane."""
+    h = make_harness(page_size="auto")
+    async with h.app.run_test(size=SIZE) as pilot:
+        thread = await h.client.create_thread()
+        for i in range(10):
+            await h.client.create_message(thread.id, f"m{i}")
+        h.app.open_thread(thread.id)
+        await h.settle(pilot)
+        await pilot.press("s")
+        await h.settle(pilot)
+        assert [m.text for m in h.store.page] == [f"m{i}" for i in range(10)]  # all ten, oldest first
+        await pilot.press("s", "p")
+        await h.settle(pilot)
+        assert [m.text for m in h.store.page] == [f"m{i}" for i in range(10)][::-1]
+        assert h.store.position_label() == "messages 1–10 · newest first"
+        assert "This is the first page." in h.notices()
+
+
+async def test_holding_j_walks_into_page_two(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        first = [m.id for m in h.store.page]
+        for _ in range(25):
+            await pilot.press("j")
+        await h.settle(pilot)
+        assert h.store.page_number == 1 and h.store.page[0].id not in first
+        assert h.store.selected_index == 5  # 19 moves to the last row, one onto page 2, five down it
