@@ -246,7 +246,11 @@ def run_tui(settings: Settings, thread_id: str | None) -> None:
         finally:
             await client.aclose()
 
-    asyncio.run(session())
+    try:
+        asyncio.run(session())
+    except KeyboardInterrupt:  # before the app owns the terminal (once it runs, ctrl+c is a key)
+        echo("interrupted", err=True)
+        sys.exit(130)
 
 
 @main.command("open")

@@ -265,6 +265,19 @@ def test_ctrl_c_during_a_command_is_one_line_and_exit_130(run, monkeypatch):
     assert one_line_error(result) == "interrupted"
 
 
+@pytest.mark.parametrize("args", [(), ("open", THREAD)])
+def test_ctrl_c_while_the_tui_starts_is_one_line_and_exit_130(run, monkeypatch, args):
+    from tui.app import ThreadscopeApp
+
+    async def interrupted(self, *a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ThreadscopeApp, "run_async", interrupted)
+    result = run(*args)
+    assert result.exit_code == 130
+    assert one_line_error(result) == "interrupted"
+
+
 def test_sigint_while_waiting_for_the_server_is_one_line_and_exit_130(tmp_path):
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
