@@ -228,6 +228,9 @@ LONE = ('{"id":"message_1","object":"thread.message","created_at":1711000000000,
     ("messages", "list", THREAD),
     ("messages", "list", THREAD, "--json"),
     ("messages", "list", THREAD, "--all"),
+    ("grep", THREAD, "half"),
+    ("grep", THREAD, "half", "--json"),
+    ("export", THREAD, "--format", "md"),
 ])
 def test_a_lone_surrogate_from_the_server_prints_escaped(run, fake_server, args):
     page = '{"object":"list","data":[LONE],"first_id":"message_1","last_id":"message_1","has_more":false}'
@@ -236,7 +239,9 @@ def test_a_lone_surrogate_from_the_server_prints_escaped(run, fake_server, args)
                                                headers={"Content-Type": "application/json"}))
     result = run(*args)
     assert result.exit_code == 0, result.stderr
-    if "--json" in args or "--all" in args:
+    if args[0] in ("grep", "export"):
+        assert "half \\ud800 an emoji" in result.output or '"snippet":"half \\ud800 an emoji"' in result.output
+    elif "--json" in args or "--all" in args:
         first = json.loads(result.output.splitlines()[0]) if "--all" in args else json.loads(result.output)
         message = first if "--all" in args or "get" in args else first["data"][0]
         assert message["content"][0]["text"]["value"] == "half \ud800 an emoji"  # the same JSON, escaped
