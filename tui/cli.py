@@ -20,7 +20,7 @@ import click
 from tui import __version__
 from tui.api.errors import APIError, NotFoundError, ProtocolError, ThreadscopeError, TransportError
 from tui.api.validation import ValidationError, check_metadata
-from tui.base_url import base_url_problem, path_looks_wrong, with_api_path
+from tui.base_url import base_url_problem, path_looks_wrong, shown_url, with_api_path
 from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert
@@ -105,7 +105,7 @@ def check_base_url(settings: Settings | None, given: dict[str, Any]) -> None:
             continue
         problem = base_url_problem(value)
         if problem:
-            fail_usage(f"{source} {value!r}: {problem}")
+            fail_usage(f"{source} {shown_url(value)!r}: {problem}")
 
 
 def fail_usage(message: str) -> None:

@@ -64,13 +64,18 @@ def one_line_error(result) -> str:
     ("garbage", "it must start with http:// or https://"),
     ("ftp://example.com/api/v1", "it must start with http:// or https://"),
     ("http:///api/v1", "it names no host"),
+    (" http://127.0.0.1:8765/api/v1", "it holds a space or control character at position 0"),
+    ("http://127.0.0.1:8765/api/v1\n", "it holds a space or control character at position 28"),
+    ("http://exa mple.com/api/v1", "it holds a space or control character at position 10"),
+    ("http://user:secret-pw@127.0.0.1:8765/api/v1", "it holds a user name or password"),
 ])
 @pytest.mark.parametrize("command", [("messages", "list", THREAD), ("threads", "create"), ()])
 def test_a_bad_base_url_is_a_usage_error_in_one_line(run, url, words, command):
     result = run("--base-url", url, *command)
     assert result.exit_code == 2
     line = one_line_error(result)
-    assert line.startswith(f"error: --base-url {url!r}: ") and words in line
+    assert line.startswith(f"error: --base-url {url.replace('user:secret-pw@', '***@')!r}: ") and words in line
+    assert "secret-pw" not in result.output
 
 
 def test_a_bad_base_url_from_the_environment_names_the_variable(run):
