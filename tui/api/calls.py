@@ -127,6 +127,11 @@ def _discard(future: asyncio.Future[Any]) -> None:
         future.cancel()
 
 
+def _unsendable(operation: str) -> ValidationError:
+    return ValidationError(f"{operation}: the request holds text that is not valid Unicode (a lone surrogate, "
+                           "e.g. from a broken copy and paste); nothing was sent", "text")
+
+
 class Failure:
     """What a failed exchange means: the error to show and whether trying again may help."""
 
@@ -235,7 +240,10 @@ class ApiCalls:
         content = None
         headers: dict[str, str] = {}
         if json_body is not None:
-            content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            try:
+                content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise _unsendable(operation) from None
             headers["Content-Type"] = "application/json"
         if self.workspace and not compat:
             headers["X-DashScope-WorkSpace"] = self.workspace
@@ -245,6 +253,8 @@ class ApiCalls:
             last = attempt >= self.max_tries
             try:
                 answer = await self._exchange.send(method, url, params=params, content=content, headers=headers, sent=sent)
+            except UnicodeEncodeError:  # a lone surrogate in an id or a query value
+                raise _unsendable(operation) from None
             except (httpx.HTTPError, httpx.InvalidURL, DeadlineExceeded, AnswerTooLarge) as exc:
                 failure = self._failure(operation, exc)
                 # Nothing reached the server: even a create may try again. It may have arrived
