@@ -129,6 +129,14 @@ class Harness:
         self.settings = settings
         self.storage = storage
         self.faults = faults
+        self.notified: list[str] = []
+        show = app.notify
+
+        def notify(message, *args, **kwargs):  # every notice, as the user was told it (App.notify is public)
+            self.notified.append(str(message))
+            return show(message, *args, **kwargs)
+
+        app.notify = notify
 
     def set_faults(self, spec: str) -> None:
         """Make the emulator misbehave from now on (`''` for a good day again)."""
@@ -143,7 +151,7 @@ class Harness:
         await pilot.pause()
 
     def notices(self) -> list[str]:
-        return [n.message for n in self.app._notifications]
+        return list(self.notified)
 
     @property
     def browser(self):
@@ -166,7 +174,7 @@ def make_harness():
     injector the test controls; with it, over real HTTP (for timeouts and resets).
     """
     from tui.api.client import Timeouts
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.config import resolve_settings
     from tui.emulator import create_app
     from tui.emulator.faults import FaultInjector
@@ -191,7 +199,7 @@ def make_harness():
             transport, url = None, base_url
         client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, transport=transport,
                                  timeouts=Timeouts(connect=2.0, read=read_timeout), sleep=no_sleep)
-        return Harness(make_app(settings, client, open_thread=open_thread), client, settings, storage, faults)
+        return Harness(ThreadscopeApp(settings, client, open_thread=open_thread), client, settings, storage, faults)
 
     return build
 

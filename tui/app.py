@@ -14,10 +14,12 @@ from tui import textual_fixes
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.config import Settings, save_preference
-from tui.inert import make_inert
 from tui.ledger import ThreadLedger
+from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
+from tui.screens.feedback import report
+from tui.session import Session, ThreadSource
 
 textual_fixes.apply()
 
@@ -71,21 +73,29 @@ class ThreadscopeApp(App):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            self.call_after_refresh(self._check_keymap)
         if self.settings.embedded:
             if self.start_thread:
                 self.call_after_refresh(self._seed_demo_ledger)  # the ledger is not on screen yet
             else:
                 self._seed_demo_ledger()
         if self.start_thread:
-            # Straight into the thread; the ledger is built when first asked for (cold start,
-            # bench goal 3: composing a screen nobody sees yet cost ~45 ms).
+            # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
             self.open_thread(self.start_thread)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
 
-            self.push_screen(LedgerScreen())
+            self.push_screen(LedgerScreen(self.ledger, self.settings))
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def _check_keymap(self) -> None:
+        from tui.config import unknown_keymap_ids
+        from tui.screens.help import binding_ids
+
+        problem = unknown_keymap_ids(self.settings, binding_ids())
+        if problem:
+            self.notify(problem, severity="warning", timeout=12, markup=False)
 
     def _seed_demo_ledger(self) -> None:
         from tui.emulator.demo import DEMO_THREADS
@@ -96,26 +106,14 @@ class ThreadscopeApp(App):
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
     def watch_theme(self, theme: str) -> None:
-        if not self.is_mounted:
+        # The widgets recolour themselves (App.theme_changed_signal); the app remembers the choice.
+        if not self.is_mounted or theme == self.settings.theme:
             return
-        for screen in self.screen_stack:
-            if isinstance(screen, BrowserScreen):
-                screen.theme_changed()
-        if theme != self.settings.theme:
-            self.settings.theme = theme
-            try:
-                save_preference(self.settings, "theme", theme)
-            except OSError as exc:
-                self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
-
-    def role_styles(self) -> dict[str, str]:
-        # From the Theme itself: while the theme is changing, theme_variables still holds the old one.
-        theme = self.current_theme
-        variables = theme.variables
-        return {
-            "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
-            "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
-        }
+        self.settings.theme = theme
+        try:
+            save_preference(self.settings, "theme", theme)
+        except OSError as exc:
+            self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -129,7 +127,19 @@ class ThreadscopeApp(App):
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
-        self.push_screen(BrowserScreen(thread_id))
+        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings))
+
+    def session_for(self, thread_id: str) -> Session:
+        """The session behind a thread's browser: the client, the page size, the journal, the ledger."""
+        from tui.journal import EditJournal
+
+        def seen(count: int) -> None:
+            # Written once the page is painted: the file write need not delay its frame.
+            self.call_after_refresh(self.remember_thread, thread_id, count)
+
+        size = self.settings.page_size
+        return Session(ThreadSource(self.client, thread_id), page_size=size if isinstance(size, int) else 20,
+                       journal=EditJournal(self.settings.journal_path, self.settings.backend_id), on_seen=seen)
 
     def show_ledger(self) -> None:
         from tui.screens.ledger import LedgerScreen
@@ -137,7 +147,19 @@ class ThreadscopeApp(App):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, LedgerScreen):
             self.pop_screen()
         if not isinstance(self.screen, LedgerScreen):  # opened straight into a thread
-            self.switch_screen(LedgerScreen())
+            self.switch_screen(LedgerScreen(self.ledger, self.settings))
+
+    def on_open_thread(self, message: navigation.OpenThread) -> None:
+        self.open_thread(message.thread_id)
+
+    def on_ask_for_thread(self, message: navigation.AskForThread) -> None:
+        self.action_open_thread()
+
+    def on_show_ledger(self, message: navigation.ShowLedger) -> None:
+        self.show_ledger()
+
+    def on_new_thread(self, message: navigation.NewThread) -> None:
+        self.create_thread()
 
     def action_open_thread(self) -> None:
         from tui.screens.prompt import InputPrompt
@@ -160,7 +182,7 @@ class ThreadscopeApp(App):
         try:
             thread = await self.client.create_thread()
         except ThreadscopeError as exc:
-            self.report(exc)
+            report(self, exc)
             return
         self.ledger.record(thread.id, label="new thread")
         self.open_thread(thread.id)
@@ -170,84 +192,6 @@ class ThreadscopeApp(App):
             self.ledger.record(thread_id, messages_seen=seen)
         except OSError as exc:
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
-
-    # -- feedback ----------------------------------------------------------------------------
-
-    def report(self, error: ThreadscopeError, headline: str | None = None) -> None:
-        """An expected failure as a notice: what failed, code, request_id, and what to try."""
-        text = error.describe()
-        if headline:
-            text = f"{headline}\n{text}"
-        self.notify(make_inert(text), severity="error", timeout=12, markup=False)
-
-    def copy(self, what: str, text: str) -> None:
-        """Copy `text`: through the terminal (OSC 52) always, and the system clipboard when there is one."""
-        self.copy_to_clipboard(text)
-        try:
-            import pyperclip
-
-            pyperclip.copy(text)
-        except Exception:  # pyperclip raises its own exception type, or others without a display
-            self.notify(f"Sent {what} to the terminal clipboard (OSC 52).", timeout=3, markup=False)
-            return
-        self.notify(f"Copied {what} to the clipboard.", timeout=3, markup=False)
-
-    # -- write flows (their screens live in tui/screens) -------------------------------------
-
-    def edit_metadata(self, browser: BrowserScreen) -> None:
-        message = browser.store.selected
-        if message is None:
-            self.notify("No message selected.", severity="warning")
-            return
-        if self._read_only():
-            return
-        from tui.journal import EditJournal
-        from tui.screens.metadata_editor import MetadataEditor
-
-        def done(saved) -> None:
-            if saved is not None:
-                browser.message_saved(saved)
-
-        self.push_screen(MetadataEditor(self.client, message, journal=EditJournal(self.settings.journal_path, self.settings.backend_id)), done)
-
-    def compose_message(self, browser: BrowserScreen) -> None:
-        if self._read_only():
-            return
-        from tui.screens.compose import ComposeScreen
-
-        def done(created) -> None:
-            if created is not None:
-                browser.message_created(created)
-
-        self.push_screen(ComposeScreen(self.client, browser.thread_id), done)
-
-    def undo_edit(self, browser: BrowserScreen) -> None:
-        if self._read_only():
-            return
-        self.run_undo(browser)
-
-    @work(exclusive=True, group="undo")
-    async def run_undo(self, browser: BrowserScreen) -> None:
-        from tui.journal import EditJournal, UndoRefused, undo_last_edit
-
-        try:
-            restored = await undo_last_edit(self.client, EditJournal(self.settings.journal_path, self.settings.backend_id))
-        except UndoRefused as exc:
-            self.notify(str(exc), severity="warning", timeout=8, markup=False)
-            return
-        except ThreadscopeError as exc:
-            self.report(exc)
-            return
-        if restored.thread_id == browser.thread_id:
-            browser.message_saved(restored)
-        self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
-
-    def _read_only(self) -> bool:
-        if self.settings.read_only:
-            self.notify(f"Edits, compose and undo are off: {self.settings.read_only_reason()}.",
-                        severity="warning", markup=False)
-            return True
-        return False
 
     # -- leaving --------------------------------------------------------------------------------
 
@@ -288,7 +232,3 @@ class ThreadscopeApp(App):
                     if action is not None:
                         yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", action)
 
-
-def make_app(settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> ThreadscopeApp:
-    """The app for these settings and this client (the caller closes the client after the run)."""
-    return ThreadscopeApp(settings, client, open_thread=open_thread)

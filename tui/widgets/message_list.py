@@ -20,6 +20,7 @@ from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
+from textual.theme import Theme
 
 from tui.api.models import Message
 from tui.inert import make_inert, one_line
@@ -32,6 +33,15 @@ def short_id(message_id: str) -> str:
     """The first block of the uuid: enough to tell messages apart on one screen."""
     tail = message_id.split("_", 1)[-1]
     return tail[:8]
+
+
+def role_styles(theme: Theme) -> dict[str, str]:
+    """The role column's styles in `theme`: its own role-* variables, else its accent and success."""
+    variables = theme.variables
+    return {
+        "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
+        "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
+    }
 
 
 def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -104,9 +114,8 @@ class MessageList(ScrollView, can_focus=True):
     }
     """
 
+    # ↓/↑ are the screen's (remappable, and they page on past the edges); these are the list's own.
     BINDINGS = [
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
@@ -130,6 +139,13 @@ class MessageList(ScrollView, can_focus=True):
     class Chosen(_RowMessage):
         """The user chose the highlighted message (enter, or a click on the highlighted row)."""
 
+    class RowsChanged(TextualMessage):
+        """The list now shows `rows` rows (its size changed)."""
+
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._messages: list[Message] = []
@@ -141,6 +157,17 @@ class MessageList(ScrollView, can_focus=True):
         self._pieces: dict[str, list[tuple[str, str]]] = {}  # message id → row pieces
         self._rows: dict[tuple, Strip] = {}  # (message id, row style, width) → the drawn row
         self._styles: dict[tuple[Style, str], RichStyle] = {}  # (row style, piece style) → segment style
+
+    def on_mount(self) -> None:
+        self.role_styles = role_styles(self.app.current_theme)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)  # its callback holds this widget
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.role_styles = role_styles(theme)
+        self.redraw(self._messages, None if self.highlighted is None else self._ids[self.highlighted])
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -188,14 +215,11 @@ class MessageList(ScrollView, can_focus=True):
     # -- keys and mouse ----------------------------------------------------------------------
 
     def action_cursor_down(self) -> None:
-        """Next row; past the last, the first (as a list of options does)."""
-        if self._ids:
-            self._move_to(0 if self.highlighted is None else (self.highlighted + 1) % len(self._ids))
+        """Next row; the last stays (the browser pages on from there)."""
+        self._move_to(0 if self.highlighted is None else self.highlighted + 1)
 
     def action_cursor_up(self) -> None:
-        if self._ids:
-            last = len(self._ids) - 1
-            self._move_to(last if self.highlighted is None else (self.highlighted - 1) % len(self._ids))
+        self._move_to(0 if self.highlighted is None else self.highlighted - 1)
 
     def action_first(self) -> None:
         self._move_to(0)
@@ -212,6 +236,9 @@ class MessageList(ScrollView, can_focus=True):
     def action_choose(self) -> None:
         if self.highlighted is not None:
             self.post_message(self.Chosen(self, self._ids[self.highlighted]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.RowsChanged(self.scrollable_content_region.height))
 
     def _row_at(self, event: events.MouseEvent) -> int | None:
         offset = event.get_content_offset(self)
