@@ -117,6 +117,7 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
         if dry_run:
             await _dry_run(client, record, thread_ids, into=into, non_text=non_text, as_json=as_json)
             return False
+        record.claim()
         bar = ProgressBar(sys.stderr, len(set(thread_ids))) if sys.stderr.isatty() else None
         migrator = Migrator(client, record, Options(into=into, jobs=jobs, non_text=non_text, again=again),
                             on_progress=bar.update if bar else None)
