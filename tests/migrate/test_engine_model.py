@@ -216,3 +216,31 @@ def test_into_appends_threads_one_after_another_and_keeps_what_was_there(tmp_pat
     assert [r.verified for r in results] == [True, True]
     texts = [signature(i)[1][0] for i in server.conversations[target]]
     assert texts == ["already here", *[f"a{i}" for i in range(25)], *[f"b{i}" for i in range(25)]]
+
+
+def test_reading_the_next_page_overlaps_writing_the_current_batch(tmp_path):
+    class Overlapping(ModelServer):
+        """The first write waits until the thread's second page has been asked for."""
+
+        def __init__(self):
+            super().__init__()
+            self.second_page = asyncio.Event()
+            self.pages = 0
+
+        async def list_messages_raw(self, thread_id, **kwargs):
+            self.pages += 1
+            if self.pages == 2:
+                self.second_page.set()
+            return await super().list_messages_raw(thread_id, **kwargs)
+
+        async def create_items(self, conversation_id, items):
+            if self.calls.count("create_items") == 0:
+                # Without overlap this waits forever; the timeout only turns a hang into a failure.
+                await asyncio.wait_for(self.second_page.wait(), 30)
+            return await super().create_items(conversation_id, items)
+
+    server = Overlapping()
+    thread_id = server.add_thread([message("t", "user", [f"m{i}"]) for i in range(250)])
+    record = MigrationRecord(tmp_path / "m.sqlite3", "model")
+    (result,) = asyncio.run(Migrator(server, record).run([thread_id]))
+    assert result.verified and result.items == 250
