@@ -147,14 +147,14 @@ def goal_cold_start(runs: int) -> Result:
 
 def make_harness(base_url: str | None, page_size: int, open_thread: str):
     from tui.api.client import DashScopeClient
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.backend import build_client
     from tui.config import resolve_settings
 
     settings = resolve_settings()
     settings.page_size = page_size
     client = build_client(settings) if base_url is None else DashScopeClient(api_key="bench", base_url=base_url)
-    return make_app(settings, client, open_thread=open_thread)
+    return ThreadscopeApp(settings, client, open_thread=open_thread)
 
 
 async def settle(app, pilot) -> None:

@@ -166,7 +166,7 @@ def make_harness():
     injector the test controls; with it, over real HTTP (for timeouts and resets).
     """
     from tui.api.client import Timeouts
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.config import resolve_settings
     from tui.emulator import create_app
     from tui.emulator.faults import FaultInjector
@@ -191,7 +191,7 @@ def make_harness():
             transport, url = None, base_url
         client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, transport=transport,
                                  timeouts=Timeouts(connect=2.0, read=read_timeout), sleep=no_sleep)
-        return Harness(make_app(settings, client, open_thread=open_thread), client, settings, storage, faults)
+        return Harness(ThreadscopeApp(settings, client, open_thread=open_thread), client, settings, storage, faults)
 
     return build
 

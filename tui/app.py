@@ -71,14 +71,14 @@ class ThreadscopeApp(App):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            self.call_after_refresh(self._check_keymap)
         if self.settings.embedded:
             if self.start_thread:
                 self.call_after_refresh(self._seed_demo_ledger)  # the ledger is not on screen yet
             else:
                 self._seed_demo_ledger()
         if self.start_thread:
-            # Straight into the thread; the ledger is built when first asked for (cold start,
-            # bench goal 3: composing a screen nobody sees yet cost ~45 ms).
+            # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
             self.open_thread(self.start_thread)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
@@ -86,6 +86,14 @@ class ThreadscopeApp(App):
             self.push_screen(LedgerScreen())
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def _check_keymap(self) -> None:
+        from tui.config import unknown_keymap_ids
+        from tui.screens.help import binding_ids
+
+        problem = unknown_keymap_ids(self.settings, binding_ids())
+        if problem:
+            self.notify(problem, severity="warning", timeout=12, markup=False)
 
     def _seed_demo_ledger(self) -> None:
         from tui.emulator.demo import DEMO_THREADS
@@ -96,26 +104,14 @@ class ThreadscopeApp(App):
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
     def watch_theme(self, theme: str) -> None:
-        if not self.is_mounted:
+        # The widgets recolour themselves (App.theme_changed_signal); the app remembers the choice.
+        if not self.is_mounted or theme == self.settings.theme:
             return
-        for screen in self.screen_stack:
-            if isinstance(screen, BrowserScreen):
-                screen.theme_changed()
-        if theme != self.settings.theme:
-            self.settings.theme = theme
-            try:
-                save_preference(self.settings, "theme", theme)
-            except OSError as exc:
-                self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
-
-    def role_styles(self) -> dict[str, str]:
-        # From the Theme itself: while the theme is changing, theme_variables still holds the old one.
-        theme = self.current_theme
-        variables = theme.variables
-        return {
-            "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
-            "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
-        }
+        self.settings.theme = theme
+        try:
+            save_preference(self.settings, "theme", theme)
+        except OSError as exc:
+            self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -288,7 +284,3 @@ class ThreadscopeApp(App):
                     if action is not None:
                         yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", action)
 
-
-def make_app(settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> ThreadscopeApp:
-    """The app for these settings and this client (the caller closes the client after the run)."""
-    return ThreadscopeApp(settings, client, open_thread=open_thread)

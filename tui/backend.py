@@ -25,7 +25,7 @@ def build_client(settings: Settings) -> DashScopeClient:
         api_key=settings.request_key(),
         base_url=settings.effective_base_url,
         workspace=settings.workspace,
-        compat_base_url=getattr(settings, "effective_compat_base_url", None),
+        compat_base_url=settings.effective_compat_base_url,
         region=settings.region,
         transport=transport,
         timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),

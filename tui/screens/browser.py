@@ -105,7 +105,6 @@ class BrowserScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(MessageList).role_styles = self.tsapp.role_styles()
         self.query_one(MessageList).focus()
         self._layout_for(self.size.width)
         self._render_status()
@@ -409,13 +408,6 @@ class BrowserScreen(Screen):
 
     def action_undo_edit(self) -> None:
         self.tsapp.undo_edit(self)
-
-    def theme_changed(self) -> None:
-        """Role colours come from the theme: draw the list again in the new ones."""
-        message_list = self.query_one(MessageList)
-        message_list.role_styles = self.tsapp.role_styles()
-        message_list.redraw(self.store.page, self.store.selected_id)
-        self.query_one(MessageDetail).refresh_view()
 
     def message_saved(self, message: Message) -> None:
         """A write flow saved `message`: show the saved state."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 
 from rich.table import Table
@@ -9,6 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -37,6 +40,24 @@ def key_rows(declared: Iterable[Iterable[BindingType]], keymap: Mapping[str, str
             if shown not in keys:
                 keys.append(shown)
     return [(", ".join(keys), description, binding_id) for binding_id, (keys, description) in grouped.items()]
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a `[keymap]` may name: those of threadscope's screens and widgets (all
+    imported here), of the app, and of the Textual widgets loaded."""
+    import tui.screens
+    import tui.widgets
+
+    for package in (tui.screens, tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    ids: set[str] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        ids.update(binding.id for binding in Binding.make_bindings(getattr(cls, "BINDINGS", ())) if binding.id)
+    return ids
 
 
 class HelpScreen(ModalScreen[None]):
