@@ -244,3 +244,20 @@ def test_reading_the_next_page_overlaps_writing_the_current_batch(tmp_path):
     record = MigrationRecord(tmp_path / "m.sqlite3", "model")
     (result,) = asyncio.run(Migrator(server, record).run([thread_id]))
     assert result.verified and result.items == 250
+
+
+def test_a_batch_the_server_refuses_fails_the_thread_and_a_rerun_says_so_again(world):
+    from tui.api.errors import InvalidParameterError
+
+    server, thread_id, path, clock = world
+
+    async def refuse(conversation_id, items):
+        raise InvalidParameterError(400, "invalid_parameter_error", "items.3.content is too long",
+                                    operation=f"create items in {conversation_id}")
+
+    server.create_items = refuse
+    result = run_once(server, path, clock, thread_id=thread_id)
+    assert result.error.startswith("batch 1 was refused: create items in conv_")
+    assert "items.3.content is too long" in result.error
+    again = run_once(server, path, clock, thread_id=thread_id)
+    assert again.already and again.error == result.error

@@ -78,3 +78,8 @@ def test_differences_name_the_count_and_each_item_that_differs():
         "item 2 (msg_2): expected assistant 'b', found assistant 'c'",
     ]
     assert differences(want, list(want)) == []
+
+
+def test_a_role_no_item_can_have_is_skipped_with_its_name():
+    mapped = map_message(message("thread_1", "tool", ["output"]))
+    assert mapped.item is None and mapped.skipped == "role 'tool' (an item cannot have it)"

@@ -286,7 +286,7 @@ class Migrator:
             self.record.mark_sent(batch, after)
             try:
                 created = await self._conversation_call(conversation_id, self.client.create_items, batch.items, retry=False)
-            except InvalidParameterError as exc:
+            except (InvalidParameterError, ValidationError) as exc:
                 raise MigrationFailed(f"batch {batch.seq + 1} was refused: {exc}") from None
             except UNKNOWN_OUTCOME:
                 if tries >= self.options.max_tries:

@@ -19,6 +19,7 @@ from tui.api.validation import MAX_METADATA_PAIRS
 BATCH_SIZE = 20  # the most items one create call takes
 NON_TEXT_CHOICES = ("skip", "as-text")
 MIGRATED_FROM = "migrated_from"
+ITEM_ROLES = ("user", "assistant", "system", "developer")  # the roles an item may have
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ def map_message(raw: dict[str, Any], non_text: str = "skip") -> MappedMessage:
             texts.append(value)
             annotations += count
     notes: list[str] = []
+    if role not in ITEM_ROLES:
+        return MappedMessage(message_id, None, f"role {role!r} (an item cannot have it)", (), metadata)
     if metadata:
         notes.append(f"metadata ({plural(len(metadata), 'pair')}) kept in the record")
     if annotations:
