@@ -148,9 +148,7 @@ class Migrator:
     async def _migrate(self, migration: Migration, thread: Any) -> ThreadResult:
         progress = Progress(migration.thread_id)
         try:
-            conversation_id, start_item = await self._target(migration, thread)
-            migration.conversation_id, migration.start_item = conversation_id, start_item
-            await self._copy(migration, progress)
+            await self._copy(migration, thread, progress)
             result = await self._verify(migration)
         except MigrationFailed as exc:
             result = self._result(migration, error=str(exc))
@@ -218,17 +216,19 @@ class Migrator:
 
     # -- copying ---------------------------------------------------------------------------
 
-    async def _copy(self, migration: Migration, progress: Progress) -> None:
+    async def _copy(self, migration: Migration, thread: Any, progress: Progress) -> None:
+        """Read the thread while the target gets ready; deliver the recorded batches, then the new ones."""
         recorded = self.record.batches(migration.id)
-        after = migration.start_item
-        for batch in recorded:
-            after = await self._deliver(migration, batch, after)
-            progress.written += len(batch.items)
         progress.read = sum(len(batch.items) for batch in recorded)
-        self.on_progress(progress)
         queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(QUEUED_BATCHES)
         reader = asyncio.create_task(self._read(migration, len(recorded), queue, progress))
         try:
+            migration.conversation_id, migration.start_item = await self._target(migration, thread)
+            after = migration.start_item
+            for batch in recorded:
+                after = await self._deliver(migration, batch, after)
+                progress.written += len(batch.items)
+            self.on_progress(progress)
             while (batch := await queue.get()) is not None:
                 if isinstance(batch, BaseException):
                     raise batch
@@ -336,7 +336,8 @@ class Migrator:
         found: list[Any] = []
         cursor = migration.start_item
         while True:
-            page = await self._conversation_call(conversation_id, self.client.list_items, limit=PAGE_SIZE,
+            # The raw pages: every item is compared, none needs to become a model.
+            page = await self._conversation_call(conversation_id, self.client.list_items_raw, limit=PAGE_SIZE,
                                                  order="asc", after=cursor)
             data = _items_of(page)
             found.extend(data)
