@@ -129,7 +129,7 @@ def test_the_progress_bar_counts_threads_and_items_on_one_line():
     bar = ProgressBar(stream, threads=2)
     bar.update(Progress("thread_a", read=40, written=20))
     bar.update(Progress("thread_b", read=20, written=20, done=True))
-    assert stream.getvalue().split("\r\x1b[K")[-1] == "[################········] 1/2 threads · 40/60 items"
+    assert stream.getvalue().split("\r\x1b[K")[-1] == "[##################······] 1/2 threads · 40/60 items"
     bar.clear()
     assert stream.getvalue().endswith("\r\x1b[K")
 
