@@ -83,3 +83,14 @@ def test_differences_name_the_count_and_each_item_that_differs():
 def test_a_role_no_item_can_have_is_skipped_with_its_name():
     mapped = map_message(message("thread_1", "tool", ["output"]))
     assert mapped.item is None and mapped.skipped == "role 'tool' (an item cannot have it)"
+
+
+def test_a_batch_written_twice_is_named_as_the_extra_run_of_items():
+    def items(*texts):
+        return [{"role": "user", "content": [{"type": "input_text", "text": t}]} for t in texts]
+
+    found = items("a", "b", "c", "b", "c", "d")
+    ids = [f"msg_{i}" for i in range(1, 7)]
+    assert differences(items("a", "b", "c", "d"), found, ids) == [
+        "items 4–5 (msg_4 … msg_5) are extra: the same text appears once more where the thread has it once "
+        "(a batch written twice?); without them the conversation matches the thread"]

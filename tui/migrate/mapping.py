@@ -188,13 +188,33 @@ def _shown(sig: tuple[str, tuple[str, ...]]) -> str:
     return f"{sig[0]} {text!r}"
 
 
+def _extra_run(expected: list[Any], found: list[Any]) -> int | None:
+    """Where `found` is `expected` with a run of items repeated right after itself (a batch written twice), else None."""
+    extra = len(found) - len(expected)
+    if extra <= 0:
+        return None
+    start = next((i for i, (a, b) in enumerate(zip(expected, found, strict=False)) if a != b), len(expected))
+    if found[start + extra:] != expected[start:]:
+        return None
+    run = found[start:start + extra]
+    if start >= extra and found[start - extra:start] == run:
+        return start
+    return start if found[start + extra:start + 2 * extra] == run else None
+
+
 def differences(expected: Sequence[Any], found: Sequence[Any], found_ids: Sequence[str] = (), limit: int = 20) -> list[str]:
     """Each way `found` (read back) differs from `expected` (meant): count, then item by item."""
+    want, got = [signature(item) for item in expected], [signature(item) for item in found]
+    start = _extra_run(want, got)
+    if start is not None:
+        end = start + len(got) - len(want)
+        named = f" ({found_ids[start]} … {found_ids[end - 1]})" if len(found_ids) >= end else ""
+        return [f"items {start + 1}–{end}{named} are extra: the same text appears once more where the thread has it "
+                "once (a batch written twice?); without them the conversation matches the thread"]
     problems: list[str] = []
     if len(found) != len(expected):
         problems.append(f"the conversation holds {len(found)} items, the thread gave {len(expected)}")
-    for index, (want, got) in enumerate(zip(expected, found, strict=False)):
-        want_sig, got_sig = signature(want), signature(got)
+    for index, (want_sig, got_sig) in enumerate(zip(want, got, strict=False)):
         if want_sig != got_sig:
             where = f"item {index + 1}" + (f" ({found_ids[index]})" if index < len(found_ids) else "")
             problems.append(f"{where}: expected {_shown(want_sig)}, found {_shown(got_sig)}")
