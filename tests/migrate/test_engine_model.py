@@ -261,3 +261,36 @@ def test_a_batch_the_server_refuses_fails_the_thread_and_a_rerun_says_so_again(w
     assert "items.3.content is too long" in result.error
     again = run_once(server, path, clock, thread_id=thread_id)
     assert again.already and again.error == result.error
+
+
+def test_jobs_threads_run_at_once_and_never_more(tmp_path):
+    class Counting(ModelServer):
+        def __init__(self):
+            super().__init__()
+            self.active = self.most = 0
+            self.both_writing = asyncio.Barrier(2)
+            self.met = False
+
+        async def retrieve_thread(self, thread_id):
+            self.active += 1
+            self.most = max(self.most, self.active)
+            return await super().retrieve_thread(thread_id)
+
+        async def create_items(self, conversation_id, items):
+            if not self.met:
+                # Two threads must be writing at the same time; a timeout turns a hang into a failure.
+                await asyncio.wait_for(self.both_writing.wait(), 30)
+                self.met = True
+            return await super().create_items(conversation_id, items)
+
+    server = Counting()
+    threads = [server.add_thread([message("t", "user", [f"{n}-{i}"]) for i in range(30)]) for n in range(5)]
+
+    def finished(progress):
+        if progress.done:
+            server.active -= 1
+
+    record = MigrationRecord(tmp_path / "m.sqlite3", "model")
+    results = asyncio.run(Migrator(server, record, Options(jobs=2), on_progress=finished).run(threads))
+    assert [r.verified for r in results] == [True] * 5
+    assert server.most == 2
