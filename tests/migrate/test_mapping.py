@@ -94,3 +94,11 @@ def test_a_batch_written_twice_is_named_as_the_extra_run_of_items():
     assert differences(items("a", "b", "c", "d"), found, ids) == [
         "items 4–5 (msg_4 … msg_5) are extra: the same text appears once more where the thread has it once "
         "(a batch written twice?); without them the conversation matches the thread"]
+
+
+def test_a_tool_call_of_another_shape_is_written_whole():
+    call = {"id": "call_2", "type": "code_interpreter", "code_interpreter": {"input": "1+1", "outputs": ["2"]}}
+    written = map_message(message("thread_1", "assistant", [""], tool_calls=[call]), "as-text")
+    assert written.item["content"][0]["text"] == (
+        'tool call code_interpreter {"id": "call_2", "type": "code_interpreter", '
+        '"code_interpreter": {"input": "1+1", "outputs": ["2"]}}')

@@ -63,10 +63,11 @@ def _text_of(part: dict[str, Any]) -> tuple[str | None, int]:
 
 def _describe_call(call: Any) -> str:
     """A tool call as one readable line: `tool call name(arguments) → output`."""
-    if not isinstance(call, dict):
-        return f"tool call {json.dumps(call, ensure_ascii=False)}"
-    function = call.get("function") if isinstance(call.get("function"), dict) else call
-    name = function.get("name") or call.get("type") or "call"
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):  # a code interpreter, a retrieval…: shown whole
+        kind = call.get("type") if isinstance(call, dict) else None
+        return " ".join(filter(None, ["tool call", kind, json.dumps(call, ensure_ascii=False)]))
+    name = function.get("name") or "function"
     line = f"tool call {name}({function.get('arguments') or ''})"
     if function.get("output"):
         line += f" → {function['output']}"
