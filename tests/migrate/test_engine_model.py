@@ -294,3 +294,17 @@ def test_jobs_threads_run_at_once_and_never_more(tmp_path):
     results = asyncio.run(Migrator(server, record, Options(jobs=2), on_progress=finished).run(threads))
     assert [r.verified for r in results] == [True] * 5
     assert server.most == 2
+
+
+def test_a_thread_list_whose_cursor_does_not_move_is_an_error_not_a_loop(world):
+    server, thread_id, path, clock = world
+    first_page = server.list_messages_raw
+
+    async def stuck(thread_id, *, limit, order, after=None):
+        page = await first_page(thread_id, limit=limit, order=order)
+        return {**page, "has_more": True}  # always the first page, always "more"
+
+    server.list_messages_raw = stuck
+    result = run_once(server, path, clock, thread_id=thread_id)
+    assert "the list cursor did not advance" in result.error
+    assert "run the same command again to resume" in result.error

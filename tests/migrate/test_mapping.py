@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tui.migrate.mapping import batches, conversation_metadata, differences, map_message, signature
 
 from .model import message
@@ -102,3 +105,23 @@ def test_a_tool_call_of_another_shape_is_written_whole():
     assert written.item["content"][0]["text"] == (
         'tool call code_interpreter {"id": "call_2", "type": "code_interpreter", '
         '"code_interpreter": {"input": "1+1", "outputs": ["2"]}}')
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+messages_of_any_shape = st.fixed_dictionaries(
+    {}, optional={key: json_values for key in ("id", "role", "content", "metadata", "tool_calls", "plugin_call")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=messages_of_any_shape, non_text=st.sampled_from(["skip", "as-text"]))
+def test_a_message_of_any_shape_maps_to_an_item_the_api_takes_or_a_reason(raw, non_text):
+    from tui.api.validation import check_item
+
+    mapped = map_message(raw, non_text)
+    assert (mapped.item is None) != (mapped.skipped is None)
+    if mapped.item is not None:
+        check_item(mapped.item)

@@ -83,6 +83,23 @@ def _rate_limit(exc: BaseException) -> RateLimitError | None:
     return cause if isinstance(cause, RateLimitError) else None
 
 
+def _page_data(page: Any, operation: str) -> list[Any]:
+    data = _field(page, "data")
+    if not isinstance(data, list):
+        raise ProtocolError(operation, 200, str(page)[:200], reason="the list response has no data array")
+    return data
+
+
+def _next_cursor(page: Any, data: list[Any], cursor: str | None, operation: str) -> str | None:
+    """The cursor of the page after this one, None at the end; a cursor that does not move would loop forever."""
+    if not _field(page, "has_more") or not data:
+        return None
+    following = _field(page, "last_id") or _field(data[-1], "id")
+    if not isinstance(following, str) or not following or following == cursor:
+        raise ProtocolError(operation, 200, str(following)[:200], reason="the list cursor did not advance")
+    return following
+
+
 def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
@@ -249,19 +266,19 @@ class Migrator:
             while True:
                 page = await self._call(self.client.list_messages_raw, migration.thread_id, limit=PAGE_SIZE,
                                         order="asc", after=cursor)
-                for raw in page.get("data") or []:
+                data = _page_data(page, f"list messages of {migration.thread_id}")
+                for raw in data:
                     mapped = map_message(raw, migration.non_text)
-                    last_read = mapped.message_id
+                    last_read = mapped.message_id or last_read  # an id-less message cannot be a cursor
                     (group if mapped.item is not None else skipped).append(mapped)
                     if len(group) == BATCH_SIZE:
-                        batch = self.record.plan(migration.id, seq, group, skipped, cursor=mapped.message_id)
+                        batch = self.record.plan(migration.id, seq, group, skipped, cursor=last_read)
                         seq, group, skipped = seq + 1, [], []
                         progress.read += BATCH_SIZE
                         await queue.put(batch)
-                data = page.get("data") or []
-                if not page.get("has_more") or not data:
+                cursor = _next_cursor(page, data, cursor, f"list messages of {migration.thread_id}")
+                if cursor is None:
                     break
-                cursor = page.get("last_id") or data[-1].get("id")
             if group or skipped:
                 batch = self.record.plan(migration.id, seq if group else None, group, skipped, cursor=last_read)
                 progress.read += len(group)
@@ -339,10 +356,10 @@ class Migrator:
             # The raw pages: every item is compared, none needs to become a model.
             page = await self._conversation_call(conversation_id, self.client.list_items_raw, limit=PAGE_SIZE,
                                                  order="asc", after=cursor)
-            data = _items_of(page)
+            data = _page_data(page, f"list items of {conversation_id}")
             found.extend(data)
-            if not _field(page, "has_more") or not data:
+            cursor = _next_cursor(page, data, cursor, f"list items of {conversation_id}")
+            if cursor is None:
                 break
-            cursor = _field(page, "last_id") or _field(data[-1], "id")
         problems = differences(expected, found, [_field(item, "id") for item in found])
         return self._result(migration, verified=not problems, differences=problems)
