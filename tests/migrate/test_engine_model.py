@@ -296,7 +296,7 @@ def test_jobs_threads_run_at_once_and_never_more(tmp_path):
     assert server.most == 2
 
 
-def test_a_thread_list_whose_cursor_does_not_move_is_an_error_not_a_loop(world):
+def test_a_thread_list_that_repeats_itself_is_an_error_before_anything_is_written(world):
     server, thread_id, path, clock = world
     first_page = server.list_messages_raw
 
@@ -306,5 +306,7 @@ def test_a_thread_list_whose_cursor_does_not_move_is_an_error_not_a_loop(world):
 
     server.list_messages_raw = stuck
     result = run_once(server, path, clock, thread_id=thread_id)
-    assert "the list cursor did not advance" in result.error
+    assert "the thread listed the same message twice" in result.error
+    written = [signature(item)[1][0] for item in server.conversations[result.conversation_id]]
+    assert written == [f"m{i}" for i in range(40)]  # the first page's full batches, once; no repeat planned
     assert "run the same command again to resume" in result.error

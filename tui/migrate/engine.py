@@ -263,12 +263,17 @@ class Migrator:
             group: list[MappedMessage] = []
             skipped: list[MappedMessage] = []
             last_read = cursor
+            seen: set[str] = set()
             while True:
                 page = await self._call(self.client.list_messages_raw, migration.thread_id, limit=PAGE_SIZE,
                                         order="asc", after=cursor)
                 data = _page_data(page, f"list messages of {migration.thread_id}")
                 for raw in data:
                     mapped = map_message(raw, migration.non_text)
+                    if mapped.message_id in seen:  # a list that repeats itself must not become items twice
+                        raise ProtocolError(f"list messages of {migration.thread_id}", 200, mapped.message_id,
+                                            reason="the thread listed the same message twice")
+                    seen.add(mapped.message_id)
                     last_read = mapped.message_id or last_read  # an id-less message cannot be a cursor
                     (group if mapped.item is not None else skipped).append(mapped)
                     if len(group) == BATCH_SIZE:
