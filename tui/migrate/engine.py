@@ -225,8 +225,9 @@ class Migrator:
             start_item = _field(newest[0], "id") if newest else None
         else:
             metadata = conversation_metadata(thread.id, _field(thread, "metadata"))
-            # Never retried blindly: at worst a failed attempt leaves an empty conversation behind.
-            conversation = await self._call(self.client.create_conversation, metadata=metadata, retry=False)
+            # Tried again only after a 429 (the server refused it); any other failure is left to a re-run,
+            # so at worst an attempt whose answer was lost leaves an empty conversation behind.
+            conversation = await self._call(self.client.create_conversation, metadata=metadata)
             conversation_id, start_item = conversation.id, None
         self.record.set_target(migration.id, conversation_id, start_item)
         return conversation_id, start_item
