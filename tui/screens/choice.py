@@ -9,6 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.key_bar import KeyBar
+
 
 class ChoiceScreen(ModalScreen[str]):
     """Shows `body` and answers with the value of the chosen key; escape answers `cancel_value`."""
@@ -45,6 +47,7 @@ class ChoiceScreen(ModalScreen[str]):
             with VerticalScroll():
                 yield Static(self.body, id="choice-body")
             yield Static(keys, id="choice-keys")
+        yield KeyBar()  # empty (the answers are listed above), over the screen's keys below
 
     def on_key(self, event: events.Key) -> None:
         # The answers differ per dialog: keys handled here, before any binding (ctrl+c stays a priority binding).

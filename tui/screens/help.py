@@ -15,6 +15,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.key_bar import KeyBar
+
 
 def key_rows(declared: Iterable[Iterable[BindingType]], keymap: Mapping[str, str],
              display: Callable[[Binding], str]) -> list[tuple[str, str, str]]:
@@ -87,6 +89,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(self.title_text, style="bold"))
             yield Static(table)
             yield Static(Text("\nRemap any key in config.toml, e.g.  [keymap]  next_page = \"right\"", style="dim"))
+        yield KeyBar()  # the dialog's keys, over the screen's below
 
     def action_close(self) -> None:
         self.dismiss(None)
