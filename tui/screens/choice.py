@@ -31,7 +31,6 @@ class ChoiceScreen(ModalScreen[str]):
         self.body = body
         self.choices = choices
         self.cancel_value = cancel_value
-        self.answered = False
         self.answers = {"enter": choices[0][2], **{key: value for key, _label, value in choices}, "escape": cancel_value}
 
     def compose(self) -> ComposeResult:
@@ -55,6 +54,4 @@ class ChoiceScreen(ModalScreen[str]):
         if value is not None:
             event.stop()
             event.prevent_default()
-            if not self.answered:  # keys that arrive together answer once
-                self.answered = True
-                self.dismiss(value)
+            self.dismiss(value)
