@@ -129,6 +129,14 @@ class Harness:
         self.settings = settings
         self.storage = storage
         self.faults = faults
+        self.notified: list[str] = []
+        show = app.notify
+
+        def notify(message, *args, **kwargs):  # every notice, as the user was told it (App.notify is public)
+            self.notified.append(str(message))
+            return show(message, *args, **kwargs)
+
+        app.notify = notify
 
     def set_faults(self, spec: str) -> None:
         """Make the emulator misbehave from now on (`''` for a good day again)."""
@@ -143,7 +151,7 @@ class Harness:
         await pilot.pause()
 
     def notices(self) -> list[str]:
-        return [n.message for n in self.app._notifications]
+        return list(self.notified)
 
     @property
     def browser(self):

@@ -14,10 +14,12 @@ from tui import textual_fixes
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.config import Settings, save_preference
-from tui.inert import make_inert
 from tui.ledger import ThreadLedger
+from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
+from tui.screens.feedback import report
+from tui.session import Session, ThreadSource
 
 textual_fixes.apply()
 
@@ -83,7 +85,7 @@ class ThreadscopeApp(App):
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
 
-            self.push_screen(LedgerScreen())
+            self.push_screen(LedgerScreen(self.ledger, self.settings))
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
 
@@ -125,7 +127,19 @@ class ThreadscopeApp(App):
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
-        self.push_screen(BrowserScreen(thread_id))
+        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings))
+
+    def session_for(self, thread_id: str) -> Session:
+        """The session behind a thread's browser: the client, the page size, the journal, the ledger."""
+        from tui.journal import EditJournal
+
+        def seen(count: int) -> None:
+            # Written once the page is painted: the file write need not delay its frame.
+            self.call_after_refresh(self.remember_thread, thread_id, count)
+
+        size = self.settings.page_size
+        return Session(ThreadSource(self.client, thread_id), page_size=size if isinstance(size, int) else 20,
+                       journal=EditJournal(self.settings.journal_path, self.settings.backend_id), on_seen=seen)
 
     def show_ledger(self) -> None:
         from tui.screens.ledger import LedgerScreen
@@ -133,7 +147,19 @@ class ThreadscopeApp(App):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, LedgerScreen):
             self.pop_screen()
         if not isinstance(self.screen, LedgerScreen):  # opened straight into a thread
-            self.switch_screen(LedgerScreen())
+            self.switch_screen(LedgerScreen(self.ledger, self.settings))
+
+    def on_open_thread(self, message: navigation.OpenThread) -> None:
+        self.open_thread(message.thread_id)
+
+    def on_ask_for_thread(self, message: navigation.AskForThread) -> None:
+        self.action_open_thread()
+
+    def on_show_ledger(self, message: navigation.ShowLedger) -> None:
+        self.show_ledger()
+
+    def on_new_thread(self, message: navigation.NewThread) -> None:
+        self.create_thread()
 
     def action_open_thread(self) -> None:
         from tui.screens.prompt import InputPrompt
@@ -156,7 +182,7 @@ class ThreadscopeApp(App):
         try:
             thread = await self.client.create_thread()
         except ThreadscopeError as exc:
-            self.report(exc)
+            report(self, exc)
             return
         self.ledger.record(thread.id, label="new thread")
         self.open_thread(thread.id)
@@ -166,84 +192,6 @@ class ThreadscopeApp(App):
             self.ledger.record(thread_id, messages_seen=seen)
         except OSError as exc:
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
-
-    # -- feedback ----------------------------------------------------------------------------
-
-    def report(self, error: ThreadscopeError, headline: str | None = None) -> None:
-        """An expected failure as a notice: what failed, code, request_id, and what to try."""
-        text = error.describe()
-        if headline:
-            text = f"{headline}\n{text}"
-        self.notify(make_inert(text), severity="error", timeout=12, markup=False)
-
-    def copy(self, what: str, text: str) -> None:
-        """Copy `text`: through the terminal (OSC 52) always, and the system clipboard when there is one."""
-        self.copy_to_clipboard(text)
-        try:
-            import pyperclip
-
-            pyperclip.copy(text)
-        except Exception:  # pyperclip raises its own exception type, or others without a display
-            self.notify(f"Sent {what} to the terminal clipboard (OSC 52).", timeout=3, markup=False)
-            return
-        self.notify(f"Copied {what} to the clipboard.", timeout=3, markup=False)
-
-    # -- write flows (their screens live in tui/screens) -------------------------------------
-
-    def edit_metadata(self, browser: BrowserScreen) -> None:
-        message = browser.store.selected
-        if message is None:
-            self.notify("No message selected.", severity="warning")
-            return
-        if self._read_only():
-            return
-        from tui.journal import EditJournal
-        from tui.screens.metadata_editor import MetadataEditor
-
-        def done(saved) -> None:
-            if saved is not None:
-                browser.message_saved(saved)
-
-        self.push_screen(MetadataEditor(self.client, message, journal=EditJournal(self.settings.journal_path, self.settings.backend_id)), done)
-
-    def compose_message(self, browser: BrowserScreen) -> None:
-        if self._read_only():
-            return
-        from tui.screens.compose import ComposeScreen
-
-        def done(created) -> None:
-            if created is not None:
-                browser.message_created(created)
-
-        self.push_screen(ComposeScreen(self.client, browser.thread_id), done)
-
-    def undo_edit(self, browser: BrowserScreen) -> None:
-        if self._read_only():
-            return
-        self.run_undo(browser)
-
-    @work(exclusive=True, group="undo")
-    async def run_undo(self, browser: BrowserScreen) -> None:
-        from tui.journal import EditJournal, UndoRefused, undo_last_edit
-
-        try:
-            restored = await undo_last_edit(self.client, EditJournal(self.settings.journal_path, self.settings.backend_id))
-        except UndoRefused as exc:
-            self.notify(str(exc), severity="warning", timeout=8, markup=False)
-            return
-        except ThreadscopeError as exc:
-            self.report(exc)
-            return
-        if restored.thread_id == browser.thread_id:
-            browser.message_saved(restored)
-        self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
-
-    def _read_only(self) -> bool:
-        if self.settings.read_only:
-            self.notify(f"Edits, compose and undo are off: {self.settings.read_only_reason()}.",
-                        severity="warning", markup=False)
-            return True
-        return False
 
     # -- leaving --------------------------------------------------------------------------------
 

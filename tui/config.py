@@ -14,12 +14,13 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from tui.api.calls import COMPAT_REGION_URLS, REGION_URLS, compat_base_url_for
@@ -61,6 +62,15 @@ class Profile(BaseModel):
     read_only: bool = False
 
 
+def page_size_in_range(value: int | str) -> int | str:
+    """1–100 (what the server accepts as a list limit), or "auto"."""
+    if isinstance(value, int) and not 1 <= value <= 100:
+        bound = ("greater_than_equal", "greater than or equal to", 1) if value < 1 else (
+            "less_than_equal", "less than or equal to", 100)
+        raise PydanticCustomError(bound[0], f"Input should be {bound[1]} {{limit}}", {"limit": bound[2]})
+    return value
+
+
 class ConfigFile(BaseSettings):
     """The whole config.toml (the file is the only source: no environment variable sets these)."""
 
@@ -69,7 +79,8 @@ class ConfigFile(BaseSettings):
     default_profile: str | None = None
     profiles: dict[str, Profile] = Field(default_factory=empty_dict)
     theme: str = "threadscope-dark"
-    page_size: int = Field(default=20, ge=1, le=100)
+    # "auto": as many rows as the message list shows (1–100); a number always wins.
+    page_size: Annotated[int | Literal["auto"], AfterValidator(page_size_in_range)] = "auto"
     # binding id -> keys: "right,l" or ["right", "l"] (Textual's keymap takes the comma form)
     keymap: dict[str, str | list[str]] = Field(default_factory=empty_dict)
     auto_refresh: float = Field(default=0.0, ge=0.0)  # seconds between polls of the newest page; 0 = off
@@ -174,7 +185,7 @@ class Settings:
     profile: str | None = None
     read_only: bool = False
     demo: bool = False
-    page_size: int = 20
+    page_size: int | Literal["auto"] = "auto"
     theme: str = "threadscope-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     auto_refresh: float = 0.0

@@ -147,3 +147,21 @@ async def test_a_slow_query_does_not_hold_up_other_requests(http, emulator_app, 
 
     slow, quick = await asyncio.gather(http.get(f"/api/v1/threads/{t}/messages"), other())
     assert (slow.status_code, quick.status_code) == (200, 200)
+
+
+async def test_a_page_of_huge_messages_is_streamed_whole(http, emulator_app):
+    from tui.emulator.storage import message_object
+
+    t = (await ids(http))["t"]
+    big = "é" * 300_000  # 600 KB of UTF-8 each: a page of five is streamed, never joined into one string
+    emulator_app.storage.bulk_insert_messages(
+        message_object(message_id=f"message_big{i}", thread_id=t, created_at=i, role="user", text=big) for i in range(5)
+    )
+    r = await http.get(f"/api/v1/threads/{t}/messages", params={"order": "asc", "limit": 100})
+    assert "content-length" not in r.headers  # sent in parts
+    body = r.json()
+    assert [m["id"] for m in body["data"]][1:] == [f"message_big{i}" for i in range(5)]
+    assert body["data"][1]["content"][0]["text"]["value"] == big
+    assert body["request_id"] == r.headers["x-request-id"] and body["has_more"] is False
+    small = await http.get(f"/api/v1/threads/{t}/messages", params={"limit": 1})
+    assert "content-length" in small.headers

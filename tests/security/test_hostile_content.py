@@ -439,10 +439,13 @@ def test_hostile_thread_metadata_round_trips_and_never_prints_raw_escapes(make_h
             return (await harness.client.create_thread(metadata=metadata)).id
 
     thread_id = asyncio.run(create())
-    got = run("threads", "get", thread_id)
+    got = run("threads", "get", thread_id, "--json")
     assert got.exit_code == 0
     assert "\x1b" not in got.stdout
     assert json.loads(got.stdout)["metadata"] == metadata
+    shown = run("threads", "get", thread_id)  # the view for people: every escape made visible
+    assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "metadata:   title␛]0;pwned␇ = ␛[2J[@click=app.quit]x[/]" in shown.stdout
 
 
 # -- error text from a hostile server ------------------------------------------------------------

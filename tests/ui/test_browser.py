@@ -12,10 +12,6 @@ from tui.widgets.message_list import MessageList
 SIZE = (120, 40)
 
 
-def notices(app):
-    return [n.message for n in app._notifications]
-
-
 def detail_text(screen) -> str:
     """Everything the detail pane shows, as plain text."""
     parts = []
@@ -60,7 +56,7 @@ async def test_paging_forward_and_back_matches_iter_messages(make_harness):
         assert "messages 2401–2500" in h.store.position_label()
         await pilot.press("n")
         await h.settle(pilot)
-        assert "This is the last page." in notices(h.app)
+        assert "This is the last page." in h.notices()
         for page in reversed(pages[:-1]):
             await pilot.press("p")
             await h.settle(pilot)
@@ -93,12 +89,13 @@ async def test_order_toggle_keeps_selected_message_in_view(make_harness):
         await h.settle(pilot)
         await pilot.press("j", "j", "j")
         await h.settle(pilot)
-        chosen = h.store.selected_id
+        chosen, shown = h.store.selected_id, [m.id for m in h.store.page]
         await pilot.press("s")
         await h.settle(pilot)
         assert h.store.order == "asc"
         assert h.store.selected_id == chosen
-        assert h.store.page[0].id == chosen
+        # The same full page the other way up (it used to start at the selection: one row on page 1).
+        assert [m.id for m in h.store.page] == shown[::-1] and len(shown) == 20
         created = [m.created_at for m in h.store.page]
         assert created == sorted(created)
         assert "oldest first" in h.store.position_label()
@@ -135,7 +132,7 @@ async def test_copy_id_falls_back_to_osc52_and_says_so(make_harness, no_system_c
         await pilot.press("i")
         await pilot.pause()
         assert h.app.clipboard == h.store.selected_id == h.store.page[1].id
-        assert "Sent message id to the terminal clipboard (OSC 52)." in notices(h.app)
+        assert "Sent message id to the terminal clipboard (OSC 52)." in h.notices()
 
 
 async def test_copy_menu_curl_uses_the_variable_not_the_key(make_harness, no_system_clipboard):
@@ -151,7 +148,7 @@ async def test_copy_menu_curl_uses_the_variable_not_the_key(make_harness, no_sys
         await pilot.press("y", "4")
         await pilot.pause()
         assert '"id": "' + h.store.selected_id in h.app.clipboard
-        assert "Sent message JSON to the terminal clipboard (OSC 52)." in notices(h.app)
+        assert "Sent message JSON to the terminal clipboard (OSC 52)." in h.notices()
 
 
 async def test_raw_view_shows_the_json_as_sent(make_harness):
@@ -186,7 +183,7 @@ async def test_search_jumps_between_matches(make_harness):
         await pilot.press("slash", "enter")
         await pilot.pause()
         assert h.store.selected_id == matches[1]
-        assert "Match 2 of 3 for 'a-20931'." in notices(h.app)
+        assert "Match 2 of 3 for 'a-20931'." in h.notices()
 
 
 async def test_paging_while_the_thread_grows_never_repeats_or_loses(make_harness):
@@ -254,7 +251,7 @@ async def test_unknown_thread_says_so_and_stays_usable(make_harness):
     h = make_harness(open_thread=missing)
     async with h.app.run_test(size=SIZE) as pilot:
         await h.settle(pilot)
-        text = "\n".join(notices(h.app))
+        text = "\n".join(h.notices())
         assert f"Thread {missing} was not found." in text
         assert "HTTP 404 NotFound" in text and "request_id" in text
         assert h.store.error == f"thread {missing} not found"
@@ -326,10 +323,9 @@ async def test_auto_refresh_adds_new_messages_and_keeps_the_selection(make_harne
         await pilot.press("j", "j")
         await h.settle(pilot)
         chosen = h.store.selected_id
-        timers = [t for t in h.browser._timers if t._callback == h.browser._poll_newest]
-        assert len(timers) == 1 and timers[0]._interval == 5.0  # the poll is scheduled, every 5 s
+        assert h.browser.poll_timer is not None  # the poll is scheduled
         new = await h.client.create_message(ORDER_BOT, "arrived while watching")
-        h.browser._poll_newest()  # what the 5 s interval calls
+        h.browser.poll_newest()  # what the interval calls
         await h.settle(pilot)
         assert h.store.page[0].id == new.id
         assert h.store.selected_id == chosen
@@ -434,3 +430,51 @@ async def test_detail_sections_join_with_the_first_message_shown(make_harness):
         assert not detail.query_one("#detail-empty", Static).display
         assert h.store.selected.id in detail_text(h.browser)
 
+
+async def test_page_size_auto_follows_the_list_and_a_number_wins(make_harness):
+    for size in ((120, 40), (80, 24)):
+        h = make_harness(page_size="auto", open_thread=AGENT_LOOP)
+        async with h.app.run_test(size=size) as pilot:
+            await h.settle(pilot)
+            rows = h.browser.query_one(MessageList).scrollable_content_region.height
+            assert 1 <= rows < 40 and h.store.page_size == rows == len(h.store.page)
+            assert f"messages 1–{rows} · newest first" in h.store.position_label()
+            await pilot.resize_terminal(size[0], size[1] - 6)
+            await h.settle(pilot)
+            smaller = h.browser.query_one(MessageList).scrollable_content_region.height
+            assert smaller < rows and h.store.page_size == smaller == len(h.store.page)
+    h = make_harness(page_size=7, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert len(h.store.page) == 7
+
+
+async def test_s_s_p_on_the_ten_message_demo_thread_shows_a_full_page(make_harness):
+    """Issue 18: this showed "no messages · newest first · more below" and an empty pane."""
+    h = make_harness(page_size="auto")
+    async with h.app.run_test(size=SIZE) as pilot:
+        thread = await h.client.create_thread()
+        for i in range(10):
+            await h.client.create_message(thread.id, f"m{i}")
+        h.app.open_thread(thread.id)
+        await h.settle(pilot)
+        await pilot.press("s")
+        await h.settle(pilot)
+        assert [m.text for m in h.store.page] == [f"m{i}" for i in range(10)]  # all ten, oldest first
+        await pilot.press("s", "p")
+        await h.settle(pilot)
+        assert [m.text for m in h.store.page] == [f"m{i}" for i in range(10)][::-1]
+        assert h.store.position_label() == "messages 1–10 · newest first"
+        assert "This is the first page." in h.notices()
+
+
+async def test_holding_j_walks_into_page_two(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        first = [m.id for m in h.store.page]
+        for _ in range(25):
+            await pilot.press("j")
+        await h.settle(pilot)
+        assert h.store.page_number == 1 and h.store.page[0].id not in first
+        assert h.store.selected_index == 5  # 19 moves to the last row, one onto page 2, five down it

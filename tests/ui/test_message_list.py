@@ -2,6 +2,7 @@
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
+from textual.geometry import Region
 
 from tests.security.screen import region_text
 from tui.emulator.demo import AGENT_LOOP, CODE_REVIEW, ORDER_BOT
@@ -72,10 +73,9 @@ async def test_hovering_a_row_marks_it_until_the_mouse_leaves(make_harness):
     async with h.app.run_test(size=SIZE) as pilot:
         await h.settle(pilot)
         message_list = h.browser.query_one(MessageList)
-        top = message_list.region.y
 
         def background(row: int):
-            strip = h.app.screen._compositor.render_strips()[top + row]
+            strip = message_list.render_lines(Region(0, row, message_list.size.width, 1))[0]
             return list(strip)[0].style.bgcolor
 
         plain = background(5)
@@ -97,18 +97,21 @@ async def test_list_keys_move_within_the_page(make_harness):
         await pilot.press("end")
         await h.settle(pilot)
         assert h.store.selected_id == page[-1]
-        await pilot.press("j")  # past the last row: the first (the page does not change)
-        await h.settle(pilot)
-        assert h.store.selected_id == page[0] and [m.id for m in h.store.page] == page
-        await pilot.press("pagedown")
-        await h.settle(pilot)
-        assert h.store.selected_id == page[height]
         await pilot.press("home")
         await h.settle(pilot)
         assert h.store.selected_id == page[0]
-        await pilot.press("k")  # before the first: the last
+        await pilot.press("pagedown")
         await h.settle(pilot)
-        assert h.store.selected_id == page[-1]
+        assert h.store.selected_id == page[height]
+        await pilot.press("end", "j")  # past the last row: on to the next page's first (no wrap)
+        await h.settle(pilot)
+        assert h.store.page_number == 1 and h.store.selected_index == 0
+        await pilot.press("k")  # before the first row: back to the previous page's last
+        await h.settle(pilot)
+        assert [m.id for m in h.store.page] == page and h.store.selected_id == page[-1]
+        await pilot.press("home", "up")  # ↑ as k
+        await h.settle(pilot)
+        assert h.store.page_number == 0 and h.store.selected_id == page[0]  # the first page: nothing above
 
 
 async def test_moving_the_highlight_redraws_only_the_two_rows_it_changes(make_harness, monkeypatch):
@@ -166,9 +169,9 @@ async def test_the_separator_and_the_rows_stay_put_when_focus_moves(make_harness
         message_list = h.browser.query_one(MessageList)
 
         def edge() -> tuple[int, str]:
-            right = message_list.region.right - 1
-            rows = h.app.screen._compositor.render_strips()[message_list.region.y: message_list.region.bottom]
-            return message_list.scrollable_content_region.width, "".join("".join(s.text for s in row)[right] for row in rows)
+            width, height = message_list.outer_size
+            rows = message_list.render_lines(Region(0, 0, width, height))
+            return message_list.scrollable_content_region.width, "".join(row.text[width - 1] for row in rows)
 
         focused = edge()
         await pilot.press("enter")

@@ -220,10 +220,13 @@ CODE_STATUS = {
     "InvalidApiKey": 401, "invalid_api_key": 401,
     "AccessDenied": 403, "access_denied": 403,
     "NotFound": 404, "not_found": 404,
-    "request_too_large": 413,
+    "RequestTimeout": 408, "request_timeout": 408,
+    "RequestTooLarge": 413, "request_too_large": 413,
     "Throttling": 429, "rate_limit_exceeded": 429,
-    "InternalError": 500, "server_error": 500,
-    "ServiceUnavailable": 503, "GatewayTimeout": 504,
+    "InternalError": 500, "internal_error": 500, "server_error": 500,
+    "BadGateway": 502, "bad_gateway": 502,
+    "ServiceUnavailable": 503, "service_unavailable": 503,
+    "GatewayTimeout": 504, "gateway_timeout": 504,
 }
 
 

@@ -19,7 +19,7 @@ from tui.emulator.conversation_store import item_object
 from tui.emulator.errors import APIProblem
 from tui.emulator.storage import Storage, dumps
 from tui.emulator.threads import checked_metadata
-from tui.emulator.web import check_encodable, json_text, query_limit, query_order, read_json
+from tui.emulator.web import check_encodable, json_list, json_text, query_limit, query_order, read_json
 
 MAX_ITEMS = 20
 ROLES = ("user", "assistant", "system", "developer")
@@ -71,12 +71,11 @@ def new_items(value: Any, *, required: bool) -> list[dict[str, Any]]:
     return [new_item(item, f"items[{index}]") for index, item in enumerate(value)]
 
 
-def list_text(bodies: list[str], first_id: str | None, last_id: str | None, has_more: bool, *, with_object: bool) -> str:
-    head = '{"object":"list",' if with_object else "{"
-    return (
-        f'{head}"data":[{",".join(bodies)}],"first_id":{dumps(first_id)},"last_id":{dumps(last_id)},'
-        f'"has_more":{"true" if has_more else "false"}}}'
-    )
+def list_answer(request: Request, bodies: list[str], first_id: str | None, last_id: str | None, has_more: bool,
+                *, with_object: bool) -> Response:
+    head = '{"object":"list","data":[' if with_object else '{"data":['
+    tail = f'],"first_id":{dumps(first_id)},"last_id":{dumps(last_id)},"has_more":{"true" if has_more else "false"}}}'
+    return json_list(head, bodies, tail, request, with_request_id=False)
 
 
 class ConversationRoutes:
@@ -127,8 +126,7 @@ class ConversationRoutes:
         body = await read_json(request)
         items = new_items(body.get("items"), required=True)
         bodies = await run_in_threadpool(self.storage.add_items, request.path_params["conv_id"], items)
-        text = list_text(bodies, items[0]["id"], items[-1]["id"], False, with_object=False)
-        return json_text(text, request, with_request_id=False)
+        return list_answer(request, bodies, items[0]["id"], items[-1]["id"], False, with_object=False)
 
     async def list_items(self, request: Request) -> Response:
         conv_id = request.path_params["conv_id"]
@@ -139,8 +137,7 @@ class ConversationRoutes:
         page = await run_in_threadpool(
             lambda: self.storage.list_items(conv_id, limit=limit, order=order, after=after)
         )
-        text = list_text(page.bodies, page.first_id, page.last_id, page.has_more, with_object=True)
-        return json_text(text, request, with_request_id=False)
+        return list_answer(request, page.bodies, page.first_id, page.last_id, page.has_more, with_object=True)
 
     async def get_item(self, request: Request) -> Response:
         params = request.path_params

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from tui.api.validation import metadata_problems
 from tui.emulator.errors import APIProblem
 from tui.emulator.storage import Missing, Storage, dumps, message_object, new_message_id, now_ms
-from tui.emulator.web import check_encodable, json_text, parse_json_text, query_limit, query_order, read_json
+from tui.emulator.web import check_encodable, json_list, json_text, parse_json_text, query_limit, query_order, read_json
 
 MAX_FILE_IDS = 10
 MAX_FILTER_KEYS = 16  # a message holds at most 16 pairs, so a longer filter can match nothing
@@ -133,12 +133,11 @@ class ThreadRoutes:
         page = await run_in_threadpool(
             lambda: self.storage.list_messages(thread_id, limit=limit, order=order, metadata=metadata, **cursors)
         )
-        text = (
-            '{"object":"list","data":[' + ",".join(page.bodies) + "],"
-            f'"first_id":{dumps(page.first_id)},"last_id":{dumps(page.last_id)},'
+        tail = (
+            f'],"first_id":{dumps(page.first_id)},"last_id":{dumps(page.last_id)},'
             f'"has_more":{"true" if page.has_more else "false"}}}'
         )
-        return json_text(text, request)
+        return json_list('{"object":"list","data":[', page.bodies, tail, request)
 
     async def get_message(self, request: Request) -> Response:
         params = request.path_params

@@ -3,6 +3,7 @@ middleware in front of the routes (request ids, bearer auth, a crash becoming a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -10,22 +11,20 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tui.emulator.db import dumps
 from tui.emulator.errors import APIProblem, error_response, new_request_id
 
 log = logging.getLogger("tui.emulator.app")
 
 MAX_BODY = 1024 * 1024
+BODY_TIMEOUT = 30.0  # a body trickling in slower than this is dropped with a 408, freeing the connection
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+STREAM_OVER = 1024 * 1024  # a page bigger than this is sent message by message, never joined in memory
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: no sign, spaces, "_" or other scripts
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON text with raw non-ASCII, as the provider sends it."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def request_id(request: Request) -> str:
@@ -37,6 +36,22 @@ def json_text(text: str, request: Request, *, with_request_id: bool = True) -> R
     if with_request_id:
         text = text[:-1] + ("," if len(text) > 2 else "") + f'"request_id":"{request_id(request)}"}}'
     return Response(text.encode("utf-8"), media_type="application/json")
+
+
+def json_list(head: str, bodies: list[str], tail: str, request: Request, *, with_request_id: bool = True) -> Response:
+    """A list answer: `head`, the JSON texts of `bodies` comma-separated, `tail` (which closes the object)."""
+    if with_request_id:
+        tail = tail[:-1] + f',"request_id":"{request_id(request)}"}}'
+    if sum(map(len, bodies)) <= STREAM_OVER:
+        return Response((head + ",".join(bodies) + tail).encode("utf-8"), media_type="application/json")
+
+    async def chunks():
+        yield head.encode("utf-8")
+        for index, body in enumerate(bodies):
+            yield (("," if index else "") + body).encode("utf-8")
+        yield tail.encode("utf-8")
+
+    return StreamingResponse(chunks(), media_type="application/json")
 
 
 def check_encodable(value: Any, what: str) -> None:
@@ -67,12 +82,17 @@ async def read_json(request: Request) -> dict[str, Any]:
     too_large = APIProblem(413, f"request body is larger than {MAX_BODY} bytes")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise too_large
-        chunks.append(chunk)
+    chunks: list[bytes] = []
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise APIProblem(408, f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
     raw = b"".join(chunks)
     if not raw.strip():
         return {}

@@ -1,10 +1,12 @@
-"""The browser: a page of messages on the left, the highlighted one in full on the right."""
+"""The browser: a page of messages on the left, the highlighted one in full on the right.
+
+It renders the session's store and turns keys into calls on the session (tui/session); IO
+runs in workers that await the session.
+"""
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,17 +14,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 
-from tui.api.errors import NotFoundError, ThreadscopeError
+from tui.api.errors import ThreadscopeError
 from tui.api.models import Message
+from tui.config import Settings
+from tui.screens.feedback import copy_text, report
+from tui.screens.navigation import AskForThread, ShowLedger
 from tui.screens.prompt import InputPrompt
-from tui.store import BrowserStore, PageRequest
+from tui.session import LoadFailed, Notice, Session, SessionEvent
+from tui.store import BrowserStore, Change
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_detail import MessageDetail
 from tui.widgets.message_list import MessageList
 from tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from tui.app import ThreadscopeApp
 
 
 def parse_filter(text: str) -> dict[str, str] | str:
@@ -34,10 +37,6 @@ def parse_filter(text: str) -> dict[str, str] | str:
             return f"{part!r} is not key=value"
         result[key] = value
     return result
-
-
-PAGE_CACHE_TTL = 30.0  # seconds a remembered page may be shown again without asking the server
-PAGE_CACHE_SIZE = 8
 
 
 class BrowserScreen(Screen):
@@ -75,28 +74,27 @@ class BrowserScreen(Screen):
         Binding("o", "open_thread", "Open", show=False, id="open_thread"),
     ]
 
-    def __init__(self, thread_id: str) -> None:
+    def __init__(self, session: Session, settings: Settings) -> None:
         super().__init__()
-        self.thread_id = thread_id
-        settings = self.tsapp.settings
-        self.store = BrowserStore(thread_id, page_size=settings.page_size)
-        self.store.subscribe(self._on_store_change)
+        self.session = session
+        self.settings = settings
+        self.auto_size = settings.page_size == "auto"
         self.search_term: str | None = None
-        self._pages: OrderedDict[tuple, tuple] = OrderedDict()  # pages for n/p: fetched ahead or just seen
-        self._seen_recorded = 0  # the most messages one page showed, as last written to the ledger
+        self.poll_timer = None  # the auto-refresh interval, when configured
         self._detail_due = False  # a detail render is queued for after the next paint
+        session.store.subscribe(self._on_store_change)
+        session.subscribe(self._on_session_event)
 
     @property
-    def tsapp(self) -> ThreadscopeApp:
-        from tui.app import ThreadscopeApp
+    def store(self) -> BrowserStore:
+        return self.session.store
 
-        app = self.app
-        assert isinstance(app, ThreadscopeApp)
-        return app
+    @property
+    def thread_id(self) -> str:
+        return self.session.source.id
 
     def compose(self) -> ComposeResult:
-        # Narrow or wide from the start: switching once mounted restyles every widget (~11 ms
-        # of cold start in an 80-column terminal).
+        # Narrow or wide from the start: switching once mounted restyles every widget.
         self.set_class(self.app.size.width < 100, "-narrow", update=False)
         yield StatusBar(id="status")
         with Horizontal(id="panes"):
@@ -108,9 +106,11 @@ class BrowserScreen(Screen):
         self.query_one(MessageList).focus()
         self._layout_for(self.size.width)
         self._render_status()
-        self.load(self.store.request_first())
-        if self.tsapp.settings.auto_refresh > 0:
-            self.set_interval(self.tsapp.settings.auto_refresh, self._poll_newest)
+        if not self.auto_size:
+            self.run_page(self.session.first)
+        # With page_size "auto" the first page waits for the list's size (MessageList.RowsChanged).
+        if self.settings.auto_refresh > 0:
+            self.poll_timer = self.set_interval(self.settings.auto_refresh, self.poll_newest)
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -118,10 +118,22 @@ class BrowserScreen(Screen):
     def _layout_for(self, width: int) -> None:
         self.set_class(width < 100, "-narrow")
 
-    # -- store → widgets -------------------------------------------------------------------
+    @on(MessageList.RowsChanged)
+    def _rows_changed(self, event: MessageList.RowsChanged) -> None:
+        """Page size "auto": a page is as many rows as the list shows (1–100)."""
+        if not self.auto_size:
+            return
+        rows = max(1, min(100, event.rows))
+        first = not self.store.page and not self.store.loading and not self.store.error
+        if rows == self.store.page_size and not first:
+            return
+        self.store.page_size = rows
+        self.run_page(self.session.first if first else self.session.refresh)
 
-    def _on_store_change(self, what: str) -> None:
-        if what == "page":
+    # -- store and session → widgets ---------------------------------------------------------
+
+    def _on_store_change(self, what: Change) -> None:
+        if what is Change.PAGE:
             detail = self.query_one(MessageDetail)
             detail.empty_text = (
                 "No messages here." + ("" if self.store.filter else " Press c to compose one.")
@@ -129,17 +141,23 @@ class BrowserScreen(Screen):
             )
             self.query_one(MessageList).show_page(self.store.page, self.store.selected_id)
             self._show_detail_soon()
-        elif what == "selection":
+        elif what is Change.SELECTION:
             self.query_one(MessageList).select_id(self.store.selected_id)
             self._show_detail_soon()
         self._render_status()
 
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if isinstance(event, Notice):
+            self.notify(event.text, severity=event.severity, timeout=2, markup=False)
+        elif isinstance(event, LoadFailed):
+            report(self.app, event.error, event.headline)
+
     def _show_detail_soon(self) -> None:
-        """The list is painted first (a few ms); the detail pane follows after that frame.
+        """The list is painted first; the detail pane follows after that frame.
 
         Rendering a message (Markdown, layout) takes several frames' time: done in the same
-        frame, it held back the highlight and the new page (bench goal 4). It shows whatever
-        is selected when it runs, so keys held down render only the message they stop on.
+        frame, it held back the highlight and the new page. It shows whatever is selected when
+        it runs, so keys held down render only the message they stop on.
         """
         if not self._detail_due:
             self._detail_due = True
@@ -152,7 +170,7 @@ class BrowserScreen(Screen):
             detail.first().show(self.store.selected)
 
     def _render_status(self) -> None:
-        settings = self.tsapp.settings
+        settings = self.settings
         self.query_one(StatusBar).show(
             backend=settings.backend_label, profile=settings.profile, workspace=settings.workspace,
             where=self.thread_id, position=self.store.position_label(), loading=self.store.loading,
@@ -161,7 +179,7 @@ class BrowserScreen(Screen):
 
     @on(MessageList.Highlighted, "#messages")
     def _highlighted(self, event: MessageList.Highlighted) -> None:
-        self.store.select(event.message_id)
+        self.session.select(event.message_id)
 
     @on(MessageList.Chosen, "#messages")
     def _chosen(self, event: MessageList.Chosen) -> None:
@@ -170,136 +188,47 @@ class BrowserScreen(Screen):
     # -- IO ----------------------------------------------------------------------------------
 
     @work(exclusive=True, group="page")
-    async def load(self, request: PageRequest) -> None:
-        """Fetch a page and hand it to the store; errors become a notice, the UI stays usable."""
-        store = self.store
-        store.set_loading(True)
-        fetch_order = store.order if not request.reverse else ("asc" if store.order == "desc" else "desc")
-        key = self._page_key(request)
-        cached = self._pages.get(key) if request.kind in ("next", "prev") else None
-        if request.kind not in ("next", "prev"):
-            self._pages.clear()  # first, last, refresh, around: start from what the server says now
-        try:
-            if cached is not None and time.monotonic() - cached[1] < PAGE_CACHE_TTL:
-                page = cached[0]
-            else:
-                page = await self.tsapp.client.list_messages(
-                    self.thread_id, limit=store.page_size, order=fetch_order, after=request.after,
-                    before=request.before, metadata=store.filter or None,
-                )
-                self._keep_page(key, page)
-        except NotFoundError as exc:
-            store.set_error(f"thread {self.thread_id} not found")
-            self.tsapp.report(exc, f"Thread {self.thread_id} was not found.")
-            return
-        except ThreadscopeError as exc:
-            store.set_error(str(exc))
-            self.tsapp.report(exc)
-            return
-        messages = page.data[::-1] if request.reverse else page.data
-        store.apply_page(request, messages, page.has_more)
-        if len(messages) > self._seen_recorded:
-            # Only when it grows, and after the page is painted: a ledger write on every page
-            # turn delayed every frame (bench goals 3 and 4a) to store the same number again.
-            self._seen_recorded = len(messages)
-            self.call_after_refresh(self.tsapp.remember_thread, self.thread_id, len(messages))
-        following = store.request_next()
-        if following is not None:
-            self.prefetch(following)
-
-    def _page_key(self, request: PageRequest) -> tuple:
-        store = self.store
-        return (store.order, request.after, request.before, request.reverse, store.page_size,
-                tuple(sorted(store.filter.items())))
+    async def run_page(self, call: Callable[[], Awaitable[object]]) -> None:
+        """One paging call on the session; then the next page is fetched ahead."""
+        await call()
+        if not self.store.error:  # after a failure, the next try is the user's
+            self.prefetch()
 
     @work(exclusive=True, group="prefetch")
-    async def prefetch(self, request: PageRequest) -> None:
-        """Fetch the next page ahead, so `n` paints at once; errors are left for `n` to report.
+    async def prefetch(self) -> None:
+        await self.session.prefetch()
 
-        Only a full page with more after it is kept: such a page cannot change as the thread
-        grows (messages are only ever added at the newest end), so using it never skips one.
-        """
-        store = self.store
-        key = self._page_key(request)
-        try:
-            page = await self.tsapp.client.list_messages(
-                self.thread_id, limit=store.page_size, order=store.order, after=request.after,
-                metadata=store.filter or None,
-            )
-        except ThreadscopeError:
-            return
-        if key == self._page_key(request):
-            self._keep_page(key, page)
-
-    def _keep_page(self, key: tuple, page) -> None:
-        """Remember a page for n/p, but only a full one with more after it: such a page cannot
-        change as the thread grows (messages are only ever added at the newest end)."""
-        if len(page.data) != self.store.page_size or not page.has_more:
-            return
-        self._pages[key] = (page, time.monotonic())
-        self._pages.move_to_end(key)
-        while len(self._pages) > PAGE_CACHE_SIZE:
-            self._pages.popitem(last=False)
-
-    def _poll_newest(self) -> None:
-        showing_newest = self.store.page_number == 0 if self.store.order == "desc" else not self.store.can_next
-        if showing_newest and not self.store.loading and self.app.screen is self:
-            self.load(self.store.request_refresh())
+    def poll_newest(self) -> None:
+        """Auto-refresh: only while the newest end is on show and this screen is the one seen."""
+        if self.session.should_poll() and self.app.screen is self:
+            self.run_page(self.session.refresh)
 
     # -- actions -----------------------------------------------------------------------------
 
     def action_cursor_down(self) -> None:
-        self.query_one(MessageList).action_cursor_down()
+        self._move(1)
 
     def action_cursor_up(self) -> None:
-        self.query_one(MessageList).action_cursor_up()
+        self._move(-1)
+
+    def _move(self, step: int) -> None:
+        if not self.session.move_within(step):  # past the page's edge: on to the next or previous page
+            self.run_page(lambda: self.session.move(step))
 
     def action_next_page(self) -> None:
-        request = self.store.request_next()
-        if request is None:
-            self.notify("This is the last page.", timeout=2)
-            return
-        self.load(request)
+        self.run_page(self.session.next_page)
 
     def action_prev_page(self) -> None:
-        request = self.store.request_prev()
-        if request is None:
-            self.notify("This is the first page.", timeout=2)
-            return
-        self.load(request)
+        self.run_page(self.session.prev_page)
 
     def action_first_page(self) -> None:
-        self.load(self.store.request_first())
+        self.run_page(self.session.first)
 
     def action_last_page(self) -> None:
-        self.load(self.store.request_last())
+        self.run_page(self.session.last)
 
     def action_toggle_order(self) -> None:
-        store = self.store
-        store.set_order("asc" if store.order == "desc" else "desc")
-        selected = store.selected_id
-        if selected:
-            # Keep the selected message in view: the new page starts at it.
-            self.load_around(selected)
-        else:
-            self.load(store.request_first())
-
-    @work(exclusive=True, group="page")
-    async def load_around(self, message_id: str) -> None:
-        store = self.store
-        store.set_loading(True)
-        try:
-            selected = await self.tsapp.client.retrieve_message(self.thread_id, message_id)
-            page = await self.tsapp.client.list_messages(
-                self.thread_id, limit=store.page_size - 1, order=store.order, after=message_id,
-                metadata=store.filter or None,
-            )
-        except ThreadscopeError as exc:
-            store.set_error(str(exc))
-            self.tsapp.report(exc)
-            return
-        request = PageRequest(after=None, kind="around", keep_selection=message_id)
-        store.apply_page(request, [selected, *page.data], page.has_more)
+        self.session.toggle_order()
 
     def action_filter(self) -> None:
         current = " ".join(f"{k}={v}" for k, v in self.store.filter.items())
@@ -313,8 +242,7 @@ class BrowserScreen(Screen):
                 return
             parsed = parse_filter(value)
             assert isinstance(parsed, dict)
-            self.store.set_filter(parsed)
-            self.load(self.store.request_first())
+            self.run_page(lambda: self.session.set_filter(parsed))
 
         self.app.push_screen(
             InputPrompt("Show only messages whose metadata has all of these pairs", value=current,
@@ -330,21 +258,21 @@ class BrowserScreen(Screen):
         if detail.has_focus:
             self.query_one(MessageList).focus()
         else:
-            self.tsapp.show_ledger()
+            self.post_message(ShowLedger())
 
     def action_toggle_raw(self) -> None:
         detail = self.query_one(MessageDetail)
         detail.show(self.store.selected, raw=not detail.raw)
 
     def action_refresh(self) -> None:
-        self.load(self.store.request_refresh())
+        self.run_page(self.session.refresh)
 
     def action_copy_id(self) -> None:
         message = self.store.selected
         if message is None:
             self.notify("No message selected.", severity="warning")
             return
-        self.tsapp.copy("message id", message.id)
+        copy_text(self.app, "message id", message.id)
 
     def action_copy_menu(self) -> None:
         from tui.screens.copy_menu import CopyMenu, copy_choices
@@ -353,12 +281,12 @@ class BrowserScreen(Screen):
         if message is None:
             self.notify("No message selected.", severity="warning")
             return
-        settings = self.tsapp.settings
+        settings = self.settings
         base = settings.effective_base_url if not settings.embedded else "http://127.0.0.1:8765/api/v1"
 
         def done(result: tuple[str, str] | None) -> None:
             if result:
-                self.tsapp.copy(*result)
+                copy_text(self.app, *result)
 
         self.app.push_screen(CopyMenu(copy_choices(message, base, settings.workspace)), done)
 
@@ -393,30 +321,59 @@ class BrowserScreen(Screen):
         current = self.store.selected_index or 0
         following = [m for m in found if self.store.page.index(m) > current]
         target = (following or found)[0]
-        self.store.select(target.id)
+        self.session.select(target.id)
         position = ids.index(target.id) + 1
         self.notify(f"Match {position} of {len(found)} for {term!r}.", timeout=2, markup=False)
 
     def action_open_thread(self) -> None:
-        self.tsapp.action_open_thread()
+        self.post_message(AskForThread())
+
+    # -- write flows -------------------------------------------------------------------------
+
+    def _read_only(self) -> bool:
+        if self.settings.read_only:
+            self.notify(f"Edits, compose and undo are off: {self.settings.read_only_reason()}.",
+                        severity="warning", markup=False)
+            return True
+        return False
 
     def action_edit_metadata(self) -> None:
-        self.tsapp.edit_metadata(self)
+        message = self.store.selected
+        if message is None:
+            self.notify("No message selected.", severity="warning")
+            return
+        if self._read_only():
+            return
+        from tui.screens.metadata_editor import MetadataEditor
+
+        self.app.push_screen(MetadataEditor(self.session.writes, message))  # a save updates the store itself
 
     def action_compose(self) -> None:
-        self.tsapp.compose_message(self)
+        if self._read_only():
+            return
+        from tui.screens.compose import ComposeScreen
+
+        def done(created: Message | None) -> None:
+            if created is not None:
+                self.run_page(lambda: self.session.show_created(created))
+
+        self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
 
     def action_undo_edit(self) -> None:
-        self.tsapp.undo_edit(self)
+        if not self._read_only():
+            self.run_undo()
 
-    def message_saved(self, message: Message) -> None:
-        """A write flow saved `message`: show the saved state."""
-        self._pages.clear()  # remembered pages may hold its old metadata
-        self.store.replace_message(message)
+    @work(exclusive=True, group="undo")
+    async def run_undo(self) -> None:
+        from tui.journal import UndoRefused
 
-    def message_created(self, message: Message) -> None:
-        """A new message exists: show it where it belongs and select it."""
-        if self.store.order == "desc":
-            self.load(PageRequest(kind="first", keep_selection=message.id))
-        else:
-            self.load(PageRequest(reverse=True, kind="last", keep_selection=message.id))
+        try:
+            restored = await self.session.undo_last_edit()
+        except UndoRefused as exc:
+            self.notify(str(exc), severity="warning", timeout=8, markup=False)
+            return
+        except ThreadscopeError as exc:
+            report(self.app, exc)
+            return
+        self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
+

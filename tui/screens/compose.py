@@ -1,14 +1,9 @@
 """Compose (`c`): post a user message, with optional metadata, and never post it twice by accident.
 
-Creating a message is not idempotent, and a request that timed out or got a 5xx may still
-have created it. So a send that failed ambiguously is not simply repeated: the next ctrl+s
-first looks at the newest messages of the thread for this exact text, posted since the
-first attempt, and adopts it if it is there.
+The sending itself (once, and never blindly again) is the session's ComposeFlow.
 """
 
 from __future__ import annotations
-
-import time
 
 from rich.text import Text
 from textual import work
@@ -18,22 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from tui.api.client import DashScopeClient
-from tui.api.errors import APIError, ProtocolError, ThreadscopeError, TransportError
 from tui.api.models import Message
 from tui.api.validation import row_problems, rows_to_metadata
 from tui.inert import make_inert
 from tui.screens.choice import ChoiceScreen
+from tui.session.writes import ComposeFlow, SendFailed
 from tui.widgets.key_value import KeyValueEditor, PairFormActions
-
-
-def may_have_landed(error: ThreadscopeError) -> bool:
-    """Whether a failed create could still have created the message on the server."""
-    if isinstance(error, APIError):
-        return error.status >= 500 or error.status == 408
-    if isinstance(error, TransportError):
-        return error.maybe_sent  # a timeout or a reset: unknown; no connection at all: certainly not
-    return isinstance(error, ProtocolError)  # an unreadable answer: the server may have acted
 
 
 class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
@@ -65,13 +50,11 @@ class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
                 id="compose.previous_field"),
     ]
 
-    def __init__(self, client: DashScopeClient, thread_id: str) -> None:
+    def __init__(self, flow: ComposeFlow, thread_id: str) -> None:
         super().__init__()
-        self.client = client
+        self.flow = flow
         self.thread_id = thread_id
         self.sending = False
-        self.first_attempt_ms: int | None = None
-        self.uncertain = False  # a previous attempt may have created the message
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -162,50 +145,27 @@ class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
 
     @work(exclusive=True, group="compose-send")
     async def send(self, content: str, metadata: dict[str, str]) -> None:
-        error_box = self.query_one("#compose-error", Static)
-        error_box.display = False
-        if self.uncertain:
-            self._status("The last attempt may have reached the server: looking for it first…")
-            try:
-                found = await self._find_landed(content)
-            except ThreadscopeError as exc:
-                self._fail(exc, "Could not check whether the last attempt created the message; nothing was sent.")
-                return
-            if found is not None:
-                self.sending = False
-                self.app.notify(f"The earlier attempt did create it: {found.id}. Nothing was sent again.",
-                                markup=False, timeout=6)
-                self.dismiss(found)
-                return
-        if self.first_attempt_ms is None:
-            self.first_attempt_ms = int(time.time() * 1000)
-        self._status("Sending…")
-        try:
-            created = await self.client.create_message(self.thread_id, content, metadata=metadata or None)
-        except ThreadscopeError as exc:
-            self.uncertain = self.uncertain or may_have_landed(exc)
-            headline = "The message was not created." if not self.uncertain else (
-                "The send failed, and it may still have reached the server.")
-            self._fail(exc, headline)
+        self.query_one("#compose-error", Static).display = False
+        self._status("The last attempt may have reached the server: looking for it first…" if self.flow.uncertain
+                     else "Sending…")
+        outcome = await self.flow.send(content, metadata)
+        if isinstance(outcome, SendFailed):
+            self._fail(outcome)
             return
         self.sending = False
-        self.app.notify(f"Posted {created.id}.", timeout=4, markup=False)
-        self.dismiss(created)
+        if outcome.earlier:
+            self.app.notify(f"The earlier attempt did create it: {outcome.message.id}. Nothing was sent again.",
+                            markup=False, timeout=6)
+        else:
+            self.app.notify(f"Posted {outcome.message.id}.", timeout=4, markup=False)
+        self.dismiss(outcome.message)
 
-    async def _find_landed(self, content: str) -> Message | None:
-        page = await self.client.list_messages(self.thread_id, limit=20, order="desc")
-        since = (self.first_attempt_ms or 0) - 5_000  # allow for clock skew between us and the server
-        for message in page.data:
-            if message.role == "user" and message.text == content and message.created_at >= since:
-                return message
-        return None
-
-    def _fail(self, error: ThreadscopeError, headline: str) -> None:
+    def _fail(self, failure: SendFailed) -> None:
         self.sending = False
         box = self.query_one("#compose-error", Static)
-        hint = ("ctrl+s checks the thread for it before sending again." if self.uncertain
+        hint = ("ctrl+s checks the thread for it before sending again." if failure.uncertain
                 else "Your text is kept: ctrl+s tries again.")
-        box.update(f"{headline}\n{error.describe()}\n{hint}")
+        box.update(f"{failure.headline}\n{failure.error.describe()}\n{hint}")
         box.display = True
         self._status("")
         self.revalidate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,12 +10,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from tui.config import Settings
 from tui.inert import make_inert, one_line
+from tui.ledger import ThreadLedger
+from tui.screens.navigation import AskForThread, NewThread, OpenThread
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from tui.app import ThreadscopeApp
 
 
 class LedgerScreen(Screen):
@@ -37,13 +36,10 @@ class LedgerScreen(Screen):
         Binding("k", "cursor_up", "Up", show=False, id="ledger.up"),
     ]
 
-    @property
-    def tsapp(self) -> ThreadscopeApp:
-        from tui.app import ThreadscopeApp
-
-        app = self.app
-        assert isinstance(app, ThreadscopeApp)
-        return app
+    def __init__(self, ledger: ThreadLedger, settings: Settings) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.settings = settings
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -58,7 +54,7 @@ class LedgerScreen(Screen):
         table.add_column("thread id", key="thread")
         table.add_column("last opened", key="opened", width=16)
         table.add_column("seen", key="seen", width=6)
-        settings = self.tsapp.settings
+        settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
                                        workspace=settings.workspace, where="thread ledger")
         self.refresh_ledger()
@@ -71,7 +67,7 @@ class LedgerScreen(Screen):
         table = self.query_one(DataTable)
         current = select or (self.selected_thread() if table.row_count else None)
         table.clear()
-        entries = self.tsapp.ledger.entries()
+        entries = self.ledger.entries()
         for entry in entries:
             opened = ""
             if entry.last_opened:
@@ -106,10 +102,10 @@ class LedgerScreen(Screen):
     def action_open_selected(self) -> None:
         thread_id = self.selected_thread()
         if thread_id:
-            self.tsapp.open_thread(thread_id)
+            self.post_message(OpenThread(thread_id))
 
     def action_open_thread(self) -> None:
-        self.tsapp.action_open_thread()
+        self.post_message(AskForThread())
 
     def action_cursor_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()
@@ -118,7 +114,7 @@ class LedgerScreen(Screen):
         self.query_one(DataTable).action_cursor_up()
 
     def action_new_thread(self) -> None:
-        self.tsapp.create_thread()
+        self.post_message(NewThread())
 
     def action_label(self) -> None:
         from tui.screens.prompt import InputPrompt
@@ -126,11 +122,11 @@ class LedgerScreen(Screen):
         thread_id = self.selected_thread()
         if not thread_id:
             return
-        entry = self.tsapp.ledger.get(thread_id)
+        entry = self.ledger.get(thread_id)
 
         def done(label: str | None) -> None:
             if label is not None:
-                self.tsapp.ledger.set_label(thread_id, label)
+                self.ledger.set_label(thread_id, label)
                 self.refresh_ledger(select=thread_id)
 
         self.app.push_screen(InputPrompt(f"Label for {thread_id}", value=entry.label if entry else ""), done)
@@ -138,12 +134,12 @@ class LedgerScreen(Screen):
     def action_pin(self) -> None:
         thread_id = self.selected_thread()
         if thread_id:
-            self.tsapp.ledger.toggle_pin(thread_id)
+            self.ledger.toggle_pin(thread_id)
             self.refresh_ledger(select=thread_id)
 
     def action_forget(self) -> None:
         thread_id = self.selected_thread()
         if thread_id:
-            self.tsapp.ledger.forget(thread_id)
+            self.ledger.forget(thread_id)
             self.refresh_ledger()
             self.notify(f"Forgot {thread_id} (the thread itself is untouched).", timeout=3, markup=False)

@@ -19,13 +19,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.api.models import Message
 from tui.api.validation import RowProblem, metadata_problems, row_problems, rows_to_metadata
 from tui.inert import make_inert
-from tui.journal import EditJournal, describe_diff, metadata_diff
+from tui.journal import describe_diff, metadata_diff
 from tui.screens.choice import ChoiceScreen
+from tui.screens.feedback import copy_text
+from tui.session.writes import AlreadySaved, Conflict, MetadataWrites, Saved, SaveFailed
 from tui.widgets.key_value import LIMITS_HINT, KeyValueEditor, PairFormActions
 
 
@@ -117,11 +118,10 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
                 id="editor.previous_field"),
     ]
 
-    def __init__(self, client: DashScopeClient, message: Message, *, journal: EditJournal) -> None:
+    def __init__(self, writes: MetadataWrites, message: Message) -> None:
         super().__init__()
-        self.client = client
+        self.writes = writes
         self.message = message
-        self.journal = journal
         self.original = dict(message.metadata_dict)
         self.baseline = dict(self.original)  # what the server held when we last looked
         self.raw_mode = False
@@ -233,7 +233,7 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
             text = self.query_one("#editor-raw", TextArea).text
         else:
             text = json.dumps(rows_to_metadata(self.query_one(KeyValueEditor).pairs()), ensure_ascii=False, indent=2)
-        self.app.copy("the edited metadata JSON", text)
+        copy_text(self.app, "the edited metadata JSON", text)
 
     def action_cancel(self) -> None:
         if self.saving:
@@ -302,32 +302,49 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
 
     @work(exclusive=True, group="metadata-save")
     async def send(self, metadata: dict[str, str]) -> None:
-        message = self.message
         self._show_error(None)
         self._set_status("Checking the server's copy…")
-        try:
-            current = await self.client.retrieve_message(message.thread_id, message.id)
-        except ThreadscopeError as exc:
-            self._finish_failed(exc, "Could not re-read the message before saving; nothing was sent.")
-            return
-        server = current.metadata_dict
-        if server == metadata:
-            # E.g. a retry after a timeout whose request did land: nothing left to send.
-            self.saving = False
-            self.app.notify(f"The server already holds this metadata for {message.id}.", markup=False)
-            self.dismiss(current)
-            return
-        if server != self.baseline:
+        outcome = await self.writes.save(self.message.id, self.baseline, metadata)
+        if isinstance(outcome, Conflict):
             # Ask, without holding a worker open on the dialog; the answer continues the save.
+            server = outcome.current.metadata_dict
             self.app.push_screen(self._conflict_screen(server, metadata),
-                                 lambda choice: self._conflict_answered(choice, current, metadata))
+                                 lambda choice: self._conflict_answered(choice, outcome.current, metadata))
             return
-        await self._write(current, metadata)
+        self._finish(outcome)
+
+    def _finish(self, outcome: Saved | AlreadySaved | SaveFailed) -> None:
+        message = self.message
+        if isinstance(outcome, SaveFailed):
+            self._finish_failed(outcome.error, outcome.headline)
+            return
+        self.saving = False
+        if isinstance(outcome, AlreadySaved):
+            # E.g. a retry after a timeout whose request did land: nothing left to send.
+            self.app.notify(f"The server already holds this metadata for {message.id}.", markup=False)
+            self.dismiss(outcome.message)
+            return
+        change = describe_diff(outcome.before, outcome.after)
+        if outcome.message is None:
+            self.app.notify(f"Saved the metadata of {message.id} ({change}), "
+                            "but could not re-read it: press R to refresh.", severity="warning", markup=False)
+            self.dismiss(None)
+            return
+        now = outcome.message.metadata_dict
+        shown = ", ".join(f"{k}={v}" for k, v in now.items())
+        if len(shown) > 160:
+            shown = shown[:159] + "…"
+        self.app.notify(
+            make_inert(f"Saved metadata of {message.id}: {change}.\n"
+                       f"Now {len(now)} pair{'' if len(now) == 1 else 's'}" + (f": {shown}" if now else ".")),
+            timeout=6, markup=False,
+        )
+        self.dismiss(outcome.message)
 
     def _conflict_answered(self, choice: str | None, current: Message, metadata: dict[str, str]) -> None:
         server = current.metadata_dict
         if choice == "overwrite":
-            self.write(current, metadata)
+            self.overwrite(current, metadata)
             return
         self.saving = False
         if choice == "reload":
@@ -345,41 +362,9 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
             + Text("\nMerge by hand, then ctrl+s (the diff will be against the server's new state)."))
 
     @work(exclusive=True, group="metadata-save")
-    async def write(self, current: Message, metadata: dict[str, str]) -> None:
-        await self._write(current, metadata)
-
-    async def _write(self, current: Message, metadata: dict[str, str]) -> None:
-        message = self.message
-        server = current.metadata_dict
+    async def overwrite(self, current: Message, metadata: dict[str, str]) -> None:
         self._set_status("Saving…")
-        entry = self.journal.begin(current, server, metadata)
-        try:
-            await self.client.modify_message(message.thread_id, message.id, metadata=metadata)
-        except ThreadscopeError as exc:
-            self.journal.mark(entry, "failed", error=exc.describe())
-            self._finish_failed(exc, "The server did not save the metadata.")
-            return
-        self.journal.mark(entry, "saved")
-        try:
-            saved = await self.client.retrieve_message(message.thread_id, message.id)
-        except ThreadscopeError:
-            saved = None
-        self.saving = False
-        if saved is None:
-            self.app.notify(f"Saved the metadata of {message.id} ({describe_diff(server, metadata)}), "
-                            "but could not re-read it: press R to refresh.", severity="warning", markup=False)
-            self.dismiss(None)
-            return
-        now = saved.metadata_dict
-        shown = ", ".join(f"{k}={v}" for k, v in now.items())
-        if len(shown) > 160:
-            shown = shown[:159] + "…"
-        self.app.notify(
-            make_inert(f"Saved metadata of {message.id}: {describe_diff(server, metadata)}.\n"
-                       f"Now {len(now)} pair{'' if len(now) == 1 else 's'}" + (f": {shown}" if now else ".")),
-            timeout=6, markup=False,
-        )
-        self.dismiss(saved)
+        self._finish(await self.writes.overwrite(current, metadata))
 
     def _conflict_screen(self, server: dict[str, str], mine: dict[str, str]) -> ChoiceScreen:
         body = Text()

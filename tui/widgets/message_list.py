@@ -114,9 +114,8 @@ class MessageList(ScrollView, can_focus=True):
     }
     """
 
+    # ↓/↑ are the screen's (remappable, and they page on past the edges); these are the list's own.
     BINDINGS = [
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
@@ -139,6 +138,13 @@ class MessageList(ScrollView, can_focus=True):
 
     class Chosen(_RowMessage):
         """The user chose the highlighted message (enter, or a click on the highlighted row)."""
+
+    class RowsChanged(TextualMessage):
+        """The list now shows `rows` rows (its size changed)."""
+
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -209,14 +215,11 @@ class MessageList(ScrollView, can_focus=True):
     # -- keys and mouse ----------------------------------------------------------------------
 
     def action_cursor_down(self) -> None:
-        """Next row; past the last, the first (as a list of options does)."""
-        if self._ids:
-            self._move_to(0 if self.highlighted is None else (self.highlighted + 1) % len(self._ids))
+        """Next row; the last stays (the browser pages on from there)."""
+        self._move_to(0 if self.highlighted is None else self.highlighted + 1)
 
     def action_cursor_up(self) -> None:
-        if self._ids:
-            last = len(self._ids) - 1
-            self._move_to(last if self.highlighted is None else (self.highlighted - 1) % len(self._ids))
+        self._move_to(0 if self.highlighted is None else self.highlighted - 1)
 
     def action_first(self) -> None:
         self._move_to(0)
@@ -233,6 +236,9 @@ class MessageList(ScrollView, can_focus=True):
     def action_choose(self) -> None:
         if self.highlighted is not None:
             self.post_message(self.Chosen(self, self._ids[self.highlighted]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.RowsChanged(self.scrollable_content_region.height))
 
     def _row_at(self, event: events.MouseEvent) -> int | None:
         offset = event.get_content_offset(self)

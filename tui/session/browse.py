@@ -1,0 +1,273 @@
+"""The session: paging, order, filter, selection, cache and prefetch, refresh, and the write flows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from tui.api.errors import NotFoundError, ThreadscopeError
+from tui.api.models import Message
+from tui.journal import EditJournal, undo_last_edit
+from tui.session.cache import PageCache
+from tui.session.source import Page, Source
+from tui.session.writes import ComposeFlow, MetadataWrites
+from tui.store import BrowserStore
+
+
+def flipped(order: str) -> str:
+    return "asc" if order == "desc" else "desc"
+
+
+class PageRequest(NamedTuple):
+    """How the page on show was fetched: `order` as asked of the server, after `after`."""
+
+    order: str
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell the user that is not a failure ("This is the last page.")."""
+
+    text: str
+    severity: str = "information"
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    """A page could not be fetched; the page on show stays."""
+
+    error: ThreadscopeError
+    headline: str | None = None
+
+
+SessionEvent = Notice | LoadFailed
+
+FIRST, LAST = "first", "last"  # where the selection lands on a new page when no id is kept
+
+
+class Session:
+    """One open thread: everything the browser shows and does, without Textual."""
+
+    def __init__(self, source: Source, *, page_size: int = 20, order: str = "desc",
+                 journal: EditJournal | None = None, on_seen: Callable[[int], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.source = source
+        self.store = BrowserStore(source.id, page_size=page_size, order=order)
+        self.request = PageRequest(order)
+        self.cache = PageCache(clock)
+        self.journal = journal
+        self.on_seen = on_seen  # told the most entries one page showed, whenever that grows
+        self.writes = MetadataWrites(source, journal, self.message_saved)
+        self._listeners: list[Callable[[SessionEvent], None]] = []
+        self._seen = 0
+
+    # -- events ------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[SessionEvent], None]) -> None:
+        self._listeners.append(listener)
+
+    def _publish(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # -- paging ------------------------------------------------------------------------------
+
+    async def first(self, *, keep: str | None = None) -> None:
+        """The first page in the current order (newest first: the newest messages)."""
+        self.cache.clear()
+        await self._go(PageRequest(self.store.order), offset=0, keep=keep)
+
+    async def last(self, *, keep: str | None = None) -> None:
+        """The last page: the first one in the opposite order, flipped."""
+        self.cache.clear()
+        await self._go(PageRequest(flipped(self.store.order)), offset=None, keep=keep)
+
+    async def next_page(self, *, land: str = FIRST) -> bool:
+        """The page after this one; False (and a notice) when this is the last."""
+        store = self.store
+        if not store.can_next or not store.page:
+            self._publish(Notice("This is the last page."))
+            return False
+        offset = None if store.offset is None else store.offset + len(store.page)
+        return await self._go(PageRequest(store.order, store.page[-1].id), offset=offset, land=land, step=1)
+
+    async def prev_page(self, *, land: str = FIRST) -> bool:
+        """The page before this one (the page after its first entry in the opposite order)."""
+        store = self.store
+        if not store.can_prev or not store.page:
+            self._publish(Notice("This is the first page."))
+            return False
+        return await self._go(PageRequest(flipped(store.order), store.page[0].id), offset=store.offset,
+                              land=land, step=-1)
+
+    async def refresh(self) -> None:
+        """The same page as the server has it now; the selection stays on its message."""
+        keep = self.store.selected_id
+        self.cache.clear()
+        await self._go(self.request, offset=self.store.offset, keep=keep)
+        if keep is not None and self.store.selected_id != keep and not self.store.error:
+            await self.show_around(keep)  # e.g. newer messages pushed it off the newest page
+
+    def toggle_order(self) -> None:
+        """Newest first ↔ oldest first: the same entries, the other way up, the selection kept."""
+        store = self.store
+        store.order = flipped(store.order)
+        store.show_page(store.page[::-1], can_prev=store.can_next, can_next=store.can_prev, offset=None,
+                        selected_id=store.selected_id)
+
+    async def set_filter(self, metadata: dict[str, str]) -> None:
+        self.store.filter = dict(metadata)
+        await self.first()
+
+    async def show_around(self, entry_id: str) -> None:
+        """A full page holding `entry_id`, starting with it when enough entries follow it."""
+        store, order, size = self.store, self.store.order, self.store.page_size
+        store.set_loading(True)
+        try:
+            before = await self._fetch(PageRequest(flipped(order), entry_id), limit=size)
+            start = before.entries[0].id if before.entries else None
+            page = await self._fetch(PageRequest(order, start))
+            short = size - len(page.entries)
+            if short > 0 and not page.has_more and before.entries:
+                # Too few entries follow it: begin the page `short` entries earlier so it is full.
+                start = before.entries[short].id if len(before.entries) > short else None
+                page = await self._fetch(PageRequest(order, start))
+        except ThreadscopeError as exc:
+            self._failed(exc)
+            return
+        self._show(PageRequest(order, start), page, offset=None, keep=entry_id)
+
+    async def show_created(self, message: Message) -> None:
+        """A new message is the newest: show the page with the newest end and select it."""
+        if self.store.order == "desc":
+            await self.first(keep=message.id)
+        else:
+            await self.last(keep=message.id)
+
+    # -- the selection -----------------------------------------------------------------------
+
+    def select(self, entry_id: str | None) -> None:
+        self.store.select(entry_id)
+
+    def move_within(self, step: int) -> bool:
+        """Move the selection `step` rows if that stays on the page; False at its edge."""
+        store = self.store
+        index = store.selected_index
+        if index is None:
+            if store.page:
+                store.select(store.page[0].id)
+            return True
+        target = index + step
+        if 0 <= target < len(store.page):
+            store.select(store.page[target].id)
+            return True
+        return False
+
+    async def move(self, step: int) -> None:
+        """`j`/`k`: within the page, or on past its edge to the next or previous page."""
+        if self.move_within(step):
+            return
+        store = self.store
+        if step > 0 and store.can_next:
+            await self.next_page(land=FIRST)
+        elif step < 0 and store.can_prev:
+            await self.prev_page(land=LAST)
+
+    # -- background --------------------------------------------------------------------------
+
+    def should_poll(self) -> bool:
+        """Auto-refresh only while the page shows the newest end and nothing is loading."""
+        store = self.store
+        newest_shown = not store.can_prev if store.order == "desc" else not store.can_next
+        return newest_shown and not store.loading
+
+    async def prefetch(self) -> None:
+        """Fetch the next page ahead, so `n` paints at once; errors are left for `n` to report."""
+        store = self.store
+        if not store.can_next or not store.page:
+            return
+        try:
+            await self._fetch(PageRequest(store.order, store.page[-1].id), use_cache=True)
+        except ThreadscopeError:
+            return
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def message_saved(self, message: Message) -> None:
+        """A write flow saved `message`: remembered pages may hold its old state."""
+        self.cache.clear()
+        if message.thread_id == self.source.id:
+            self.store.replace_message(message)
+
+    def compose_flow(self) -> ComposeFlow:
+        return ComposeFlow(self.source)
+
+    async def undo_last_edit(self) -> Message:
+        """Put back what the last saved edit replaced (raises UndoRefused or ThreadscopeError)."""
+        if self.journal is None:
+            raise RuntimeError("this session has no edit journal")
+        restored = await undo_last_edit(self.source.client, self.journal)
+        self.message_saved(restored)
+        return restored
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _key(self, request: PageRequest, limit: int) -> tuple:
+        return (request.order, request.after, limit, tuple(sorted(self.store.filter.items())))
+
+    async def _fetch(self, request: PageRequest, *, limit: int | None = None, use_cache: bool = False) -> Page:
+        limit = limit or self.store.page_size
+        key = self._key(request, limit)
+        page = self.cache.get(key) if use_cache else None
+        if page is None:
+            page = await self.source.list_page(limit=limit, order=request.order, after=request.after,
+                                               metadata=self.store.filter or None)
+            self.cache.keep(key, page, limit=limit, after=request.after)
+        return page
+
+    async def _go(self, request: PageRequest, *, offset: int | None, keep: str | None = None,
+                  land: str = FIRST, step: int = 0) -> bool:
+        self.store.set_loading(True)
+        try:
+            page = await self._fetch(request, use_cache=step != 0)
+        except ThreadscopeError as exc:
+            self._failed(exc)
+            return False
+        if step and not page.entries:  # nothing there after all (e.g. edits took entries out of the filter)
+            store = self.store
+            store.show_page(store.page, can_prev=store.can_prev and step > 0, can_next=store.can_next and step < 0,
+                            offset=store.offset, selected_id=store.selected_id)
+            return False
+        if step < 0 and offset is not None:
+            offset = offset - len(page.entries)
+            offset = offset if offset > 0 else None  # the thread grew above: the count is lost
+        self._show(request, page, offset=offset, keep=keep, land=land)
+        return True
+
+    def _show(self, request: PageRequest, page: Page, *, offset: int | None, keep: str | None = None,
+              land: str = FIRST) -> None:
+        store = self.store
+        same_way = request.order == store.order
+        entries = page.entries if same_way else page.entries[::-1]
+        before_start = request.after is not None  # the cursor entry itself comes before the page
+        can_prev, can_next = (before_start, page.has_more) if same_way else (page.has_more, before_start)
+        self.request = request
+        if keep is None and entries:
+            keep = entries[0].id if land == FIRST else entries[-1].id
+        store.show_page(entries, can_prev=can_prev, can_next=can_next, offset=offset, selected_id=keep)
+        if len(entries) > self._seen:
+            self._seen = len(entries)
+            if self.on_seen is not None:
+                self.on_seen(len(entries))
+
+    def _failed(self, error: ThreadscopeError) -> None:
+        source = self.source
+        if isinstance(error, NotFoundError):
+            self.store.set_error(f"{source.kind} {source.id} not found")
+            self._publish(LoadFailed(error, f"{source.kind.capitalize()} {source.id} was not found."))
+        else:
+            self.store.set_error(str(error))
+            self._publish(LoadFailed(error))

@@ -1,0 +1,47 @@
+"""Pages remembered for `n`/`p`: fetched ahead, or just seen."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from tui.session.source import Page
+
+PAGE_CACHE_TTL = 30.0  # seconds a remembered page may be shown again without asking the server
+PAGE_CACHE_SIZE = 8
+
+
+class PageCache:
+    """A small TTL + LRU map of pages that cannot change as the thread grows.
+
+    Only a full page after a cursor with more after it is kept: entries are only ever added at
+    the newest end, so such a page is the same whenever it is asked for.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, ttl: float = PAGE_CACHE_TTL,
+                 size: int = PAGE_CACHE_SIZE) -> None:
+        self.clock = clock
+        self.ttl = ttl
+        self.size = size
+        self._pages: OrderedDict[Hashable, tuple[Page, float]] = OrderedDict()
+
+    def get(self, key: Hashable) -> Page | None:
+        found = self._pages.get(key)
+        if found is None or self.clock() - found[1] >= self.ttl:
+            return None
+        return found[0]
+
+    def keep(self, key: Hashable, page: Page, *, limit: int, after: str | None) -> None:
+        if after is None or len(page.entries) != limit or not page.has_more:
+            return
+        self._pages[key] = (page, self.clock())
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
