@@ -58,14 +58,14 @@ class Bare(App):
 Bare().run(headless=True)
 """
 
-# threadscope as its command runs it (tui.__main__.run: start_command, then the click
-# command line), `open THREAD` on the embedded demo, headless through TEXTUAL_DRIVER.
+# threadscope as its command runs it (tui.__main__.run, then the click command line),
+# `open THREAD` on the embedded demo, headless through TEXTUAL_DRIVER.
 OURS = """
+import os
 import sys
 import time
-from tui.startup import start_command
 
-start_command()  # the `threadscope` command's first line
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as tui.__main__.run does
 from tui.cli import main
 from tui.screens.browser import BrowserScreen
 
@@ -88,15 +88,13 @@ main(["open", sys.argv[1]])
 
 
 # Not a goal, a floor: the same process importing only the modules threadscope had loaded
-# by its first paint (collector held, as there), then stopping.
+# by its first paint, then stopping.
 IMPORTS_ONLY = """
-import gc
 import importlib
 import sys
 import time
 
-gc.disable()
-import tui  # first, as in threadscope: its stand-in for httpx's CLI module is in the list
+import tui
 for name in open(sys.argv[1]).read().split():
     try:
         importlib.import_module(name)
@@ -149,14 +147,14 @@ def goal_cold_start(runs: int) -> Result:
 
 def make_harness(base_url: str | None, page_size: int, open_thread: str):
     from tui.api.client import DashScopeClient
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.backend import build_client
     from tui.config import resolve_settings
 
     settings = resolve_settings()
     settings.page_size = page_size
     client = build_client(settings) if base_url is None else DashScopeClient(api_key="bench", base_url=base_url)
-    return make_app(settings, client, open_thread=open_thread)
+    return ThreadscopeApp(settings, client, open_thread=open_thread)
 
 
 async def settle(app, pilot) -> None:

@@ -31,27 +31,33 @@ def emulator_app(tmp_path):
     return create_app(tmp_path / "emulator.sqlite3")
 
 
-@pytest.fixture(params=["in-process", "httpx"])
+@pytest.fixture(params=["asgi", "socket"])
 def client_route(request):
-    """How a client reaches the emulator: handed in-process (as the embedded demo does), or
-    through httpx (its ASGI transport: the code path of every remote server)."""
+    """How a client reaches the emulator: through `httpx.ASGITransport` (as the embedded demo
+    does), or over a real loopback socket (uvicorn), as every remote server is reached."""
     return request.param
 
 
-def emulator_client(app, route: str, **kwargs) -> DashScopeClient:
-    """The real client on `app`, by `route` ("in-process" or "httpx")."""
+def emulator_client(app, route: str = "asgi", **kwargs) -> DashScopeClient:
+    """The real client on `app` through `httpx.ASGITransport` (`route` "socket": see the `client` fixture)."""
     kwargs.setdefault("api_key", "test-key")
     kwargs.setdefault("base_url", TEST_BASE_URL)
-    if route == "in-process":
-        return DashScopeClient(app=app, **kwargs)
-    return DashScopeClient(transport=httpx.ASGITransport(app=app), **kwargs)
+    return DashScopeClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), **kwargs)
 
 
 @pytest.fixture
 async def client(emulator_app, client_route):
     """The real client on the real emulator, each way a client can reach it."""
-    async with emulator_client(emulator_app, client_route) as c:
-        yield c
+    if client_route == "asgi":
+        async with emulator_client(emulator_app) as c:
+            yield c
+        return
+    server = LiveServer(emulator_app, emulator_app.storage)
+    try:
+        async with DashScopeClient(api_key="test-key", base_url=server.base_url) as c:
+            yield c
+    finally:
+        server.stop()
 
 
 async def no_sleep(seconds: float) -> None:
@@ -124,11 +130,10 @@ class Harness:
         self.storage = storage
         self.faults = faults
         self.notified: list[str] = []
-        show = app.notify
 
         def notify(message, *args, **kwargs):  # every notice, as the user was told it (App.notify is public)
             self.notified.append(str(message))
-            return show(message, *args, **kwargs)
+            return type(app).notify(app, message, *args, **kwargs)  # the class's, even if a test replaced it
 
         app.notify = notify
 
@@ -168,7 +173,7 @@ def make_harness():
     injector the test controls; with it, over real HTTP (for timeouts and resets).
     """
     from tui.api.client import Timeouts
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.config import resolve_settings
     from tui.emulator import create_app
     from tui.emulator.faults import FaultInjector
@@ -186,12 +191,14 @@ def make_harness():
             emulator = create_app(settings.emulator_db, demo_data=True)
             storage = emulator.storage
             faults = FaultInjector(emulator, [])
-            app, url = faults, settings.effective_base_url  # handed in-process, as build_client does
+            # through httpx.ASGITransport, as build_client does
+            transport = httpx.ASGITransport(app=faults, raise_app_exceptions=False)
+            url = settings.effective_base_url
         else:
-            app, url = None, base_url
-        client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, app=app,
+            transport, url = None, base_url
+        client = DashScopeClient(api_key=settings.request_key() or "test-key", base_url=url, transport=transport,
                                  timeouts=Timeouts(connect=2.0, read=read_timeout), sleep=no_sleep)
-        return Harness(make_app(settings, client, open_thread=open_thread), client, settings, storage, faults)
+        return Harness(ThreadscopeApp(settings, client, open_thread=open_thread), client, settings, storage, faults)
 
     return build
 

@@ -1,10 +1,11 @@
 """The `threadscope` command (also `python -m tui`)."""
 
-from tui.startup import start_command
+import os
 
 
 def run() -> None:
-    start_command()  # the collector: given back after the first paint, or as a non-TUI command starts
+    # threadscope's models take no pydantic plugins: skip pydantic's scan for them (an explicit setting wins).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from tui.cli import main
 
     main()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import re
-import time
 from collections.abc import Iterable
 
-from textual import events, work
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,7 +20,6 @@ from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import report
 from tui.session import Session, ThreadSource
-from tui.startup import release_collector
 
 textual_fixes.apply()
 
@@ -36,11 +33,6 @@ def thread_id_problem(value: str) -> str | None:
     if not THREAD_ID.match(value):
         return f"{value!r} is not a thread id: they look like thread_e99a9fe7-0433-426f-98ad-a5139c36579c"
     return None
-
-
-IDLE_BEFORE_COLLECTING = 1.5  # seconds without a key or mouse event before a full collection
-COLLECT_AT_LEAST_EVERY = 60.0  # seconds, while idle
-FULL_COLLECTION_AFTER = 40  # middle-generation collections before an automatic full one (Python's default: 10)
 
 
 class ThreadscopeApp(App):
@@ -63,7 +55,6 @@ class ThreadscopeApp(App):
         self.settings = settings
         self.client = client
         self.start_thread = open_thread
-        self._heap_frozen = False
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
         self._register_themes()
@@ -77,48 +68,19 @@ class ThreadscopeApp(App):
         name, warning = usable_theme(self, self.settings.theme)
         if warning:
             self.theme_warnings.append(warning)
-        self._start_in_theme(name)
-
-    def get_css_variables(self) -> dict[str, str]:
-        if not hasattr(self, "settings"):
-            # Textual's own __init__, for its default theme: _start_in_theme sets the variables of
-            # ours before anything is parsed, so working out the default's colour system is waste.
-            return {}
-        return super().get_css_variables()
-
-    def _start_in_theme(self, name: str) -> None:
-        """Start in theme `name` as `self.theme = name` would, without its second pass over the CSS.
-
-        Setting `App.theme` queues `refresh_css`, which parses every stylesheet again with the
-        theme's variables: needed when the theme changes on screen, but nothing is parsed yet at
-        start-up, so the variables only have to be in place before the first parse (~2 ms of
-        every cold start, bench goal 3). `set_reactive` skips the watcher; the rest is what the
-        watcher (`App._watch_theme`) does besides queueing that refresh. A test checks that the
-        screen painted this way is the one a switch at run time paints.
-        """
-        self.set_reactive(App.theme, name)
-        theme = self.current_theme
-        classes = {cls: False for cls in self.classes if cls.startswith("-theme-")}
-        self.update_classes({**classes, f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark},
-                            update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
+        self.theme = name
 
     def on_mount(self) -> None:
-        # Everything built so far (modules, styles, widgets) lives as long as the app: freeze
-        # it out of the collector's sight. Otherwise every full collection walks all of it,
-        # a 30-40 ms pause that landed on every 13th page turn (bench goal 4a, its p95).
-        self.call_after_refresh(self._freeze_heap)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            self.call_after_refresh(self._check_keymap)
         if self.settings.embedded:
             if self.start_thread:
                 self.call_after_refresh(self._seed_demo_ledger)  # the ledger is not on screen yet
             else:
                 self._seed_demo_ledger()
         if self.start_thread:
-            # Straight into the thread; the ledger is built when first asked for (cold start,
-            # bench goal 3: composing a screen nobody sees yet cost ~45 ms).
+            # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
             self.open_thread(self.start_thread)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
@@ -126,6 +88,14 @@ class ThreadscopeApp(App):
             self.push_screen(LedgerScreen(self.ledger, self.settings))
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def _check_keymap(self) -> None:
+        from tui.config import unknown_keymap_ids
+        from tui.screens.help import binding_ids
+
+        problem = unknown_keymap_ids(self.settings, binding_ids())
+        if problem:
+            self.notify(problem, severity="warning", timeout=12, markup=False)
 
     def _seed_demo_ledger(self) -> None:
         from tui.emulator.demo import DEMO_THREADS
@@ -135,61 +105,15 @@ class ThreadscopeApp(App):
         except OSError as exc:
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
-    def _freeze_heap(self) -> None:
-        if not self._heap_frozen:
-            gc.freeze()
-            self._heap_frozen = True
-            # Full collections wait for a pause in the typing, as far as memory allows. What the
-            # app builds while it runs (Textual's strip and layout caches, pages, the detail's
-            # Markdown) grows the heap a full collection walks: on a 180-page walk they reached
-            # 20-50 ms, one in every ~15 page turns — most of goal 4a's p95. Now a full one runs
-            # once no key or mouse event has come for a moment; while keys keep coming, the
-            # automatic one comes 4x rarer than Python's default, which keeps memory bounded
-            # (never automatic: RSS grew 3.5x over 1,000 pages; at 40: 1.13x, goal 5). The young
-            # generations are still collected as they fill.
-            self._gc_thresholds = gc.get_threshold()
-            gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], FULL_COLLECTION_AFTER)
-            self._last_input = self._last_full_collection = time.monotonic()
-            self.set_interval(IDLE_BEFORE_COLLECTING / 2, self._collect_when_idle, name="idle full collection")
-        release_collector()  # held by the `threadscope` command since its first line (tui.startup)
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent):
-            self._last_input = time.monotonic()
-        await super().on_event(event)
-
-    def _collect_when_idle(self) -> None:
-        """A full collection, once no key or mouse event has come for a moment, if there was
-        any since the last one (or it is a minute old: workers make garbage too)."""
-        now = time.monotonic()
-        if now - self._last_input < IDLE_BEFORE_COLLECTING:
-            return
-        if self._last_full_collection > self._last_input and now - self._last_full_collection < COLLECT_AT_LEAST_EVERY:
-            return
-        self._last_full_collection = now
-        gc.collect()
-
-    def on_unmount(self) -> None:
-        release_collector()  # should the app end before its first paint
-        # Give it back, so whatever outlives this app (another app in the same process, a
-        # test run) can be collected again.
-        if self._heap_frozen:
-            gc.unfreeze()
-            gc.set_threshold(*self._gc_thresholds)
-            self._heap_frozen = False
-
     def watch_theme(self, theme: str) -> None:
-        if not self.is_mounted:
+        # The widgets recolour themselves (App.theme_changed_signal); the app remembers the choice.
+        if not self.is_mounted or theme == self.settings.theme:
             return
-        for screen in self.screen_stack:
-            if isinstance(screen, BrowserScreen):
-                screen.theme_changed()
-        if theme != self.settings.theme:
-            self.settings.theme = theme
-            try:
-                save_preference(self.settings, "theme", theme)
-            except OSError as exc:
-                self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
+        self.settings.theme = theme
+        try:
+            save_preference(self.settings, "theme", theme)
+        except OSError as exc:
+            self.notify(f"Could not save the theme choice: {exc.strerror}", severity="warning", markup=False)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -292,25 +216,9 @@ class ThreadscopeApp(App):
     # -- help and palette --------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.help import HelpScreen, key_rows
 
-        # Group the active keys by binding id: after remapping, one action may have several keys.
-        # Walk every node in the binding chain (focused widget → screen → app), not the
-        # key-deduplicated active map, so a key remapped onto one a widget also uses still shows.
-        # Only bindings with an id (ours; the widgets' own scroll keys are noise), and not a key
-        # that a priority binding elsewhere takes first (ctrl+c quits, it does not copy).
-        grouped: dict[str, tuple[list[str], str]] = {}
-        chain = list(self.screen._binding_chain)
-        taken = {key for _node, bindings_map in chain for key, b in bindings_map if b.priority}
-        for _node, bindings_map in chain:
-            for key, binding in bindings_map:
-                if not binding.description or not binding.id or (key in taken and not binding.priority):
-                    continue
-                keys, _ = grouped.setdefault(binding.id or binding.action, ([], binding.description))
-                shown = self.get_key_display(binding)
-                if shown not in keys:
-                    keys.append(shown)
-        rows = [(", ".join(keys), description, binding_id) for binding_id, (keys, description) in grouped.items()]
+        rows = key_rows([type(self.screen).BINDINGS, type(self).BINDINGS], self.settings.keymap, self.get_key_display)
         self.push_screen(HelpScreen(rows, f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -324,7 +232,3 @@ class ThreadscopeApp(App):
                     if action is not None:
                         yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", action)
 
-
-def make_app(settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> ThreadscopeApp:
-    """The app for these settings and this client (the caller closes the client after the run)."""
-    return ThreadscopeApp(settings, client, open_thread=open_thread)

@@ -12,20 +12,20 @@ import json
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from tui import __version__
-from tui.api.errors import ThreadscopeError
+from tui.api.errors import APIError, NotFoundError, ProtocolError, ThreadscopeError, TransportError
 from tui.api.validation import ValidationError, check_metadata
+from tui.base_url import base_url_problem, path_looks_wrong, with_api_path
+from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
-from tui.inert import make_inert, one_line
-from tui.startup import release_collector
+from tui.inert import make_inert
 
-GLOBAL_KEYS = ("base_url", "region", "workspace", "profile", "demo", "api_key")
+GLOBAL_KEYS = ("base_url", "compat_base_url", "region", "workspace", "profile", "demo", "api_key")
 
 
 def _remember_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -44,6 +44,10 @@ def global_options(func: Callable | None = None, *, exclude: tuple[str, ...] = (
     options = {
         "base_url": click.option("--base-url", metavar="URL", **common,
                                  help="API base URL (default: by region; env DASHSCOPE_HTTP_BASE_URL)."),
+        "compat_base_url": click.option(
+            "--compat-base-url", metavar="URL", **common,
+            help="OpenAI-compatible base URL, for conversations (default: from --base-url when it ends in /api/v1, "
+                 "else by region; env DASHSCOPE_COMPAT_BASE_URL)."),
         "region": click.option("--region", type=click.Choice(["intl", "cn"]), **common,
                                help="DashScope region: intl (Singapore, default) or cn (Beijing)."),
         "workspace": click.option("--workspace", metavar="ID", **common,
@@ -65,24 +69,58 @@ def current_settings() -> Settings:
     root = ctx.find_root()
     if "threadscope.settings" not in root.meta:
         given = root.meta.get("threadscope.globals", {})
-        if given.get("api_key"):
-            click.echo(
-                "warning: --api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env",
-                err=True,
-            )
         try:
+            check_base_url(None, given)
             settings = resolve_settings(**{k: given.get(k) for k in GLOBAL_KEYS if k != "demo"}, demo=bool(given.get("demo")))
         except ConfigError as exc:
             fail_usage(str(exc))
         for warning in settings.warnings:
             click.echo(f"warning: {warning}", err=True)
+        check_base_url(settings, given)
         root.meta["threadscope.settings"] = settings
     return root.meta["threadscope.settings"]
 
 
+# Each base URL setting: its key, flag and environment variable, in the order they win.
+URL_SOURCES = (("base_url", "--base-url", "DASHSCOPE_HTTP_BASE_URL"),
+               ("compat_base_url", "--compat-base-url", "DASHSCOPE_COMPAT_BASE_URL"))
+
+
+def check_base_url(settings: Settings | None, given: dict[str, Any]) -> None:
+    """A base URL no request can go to is a usage error, named by where it came from.
+
+    Called before settings are resolved (the flag or variable that wins) and after (a
+    profile's value); a forced demo sends nothing anywhere, so nothing is checked.
+    """
+    if given.get("demo") or (settings is not None and settings.embedded):
+        return
+    for key, flag, variable in URL_SOURCES:
+        if given.get(key):
+            value, source = given[key], flag
+        elif os.environ.get(variable):
+            value, source = os.environ[variable], variable
+        elif settings is not None and getattr(settings, key, None):
+            value, source = getattr(settings, key), f"the profile's {key}"
+        else:
+            continue
+        problem = base_url_problem(value)
+        if problem:
+            fail_usage(f"{source} {value!r}: {problem}")
+
+
 def fail_usage(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def explain(exc: ThreadscopeError, settings: Settings) -> str:
+    """The error for a person; a 404 or a non-API answer from a base URL without /api/v1 blames the path."""
+    text = exc.describe()
+    if isinstance(exc, NotFoundError | ProtocolError) and settings.base_url and path_looks_wrong(settings.base_url):
+        first = text.split("\nHint:", 1)[0]
+        text = (f"{first}\nHint: the base URL's path looks wrong: {settings.base_url} does not end in /api/v1"
+                f" (try --base-url {with_api_path(settings.base_url)})")
+    return make_inert(text)
 
 
 def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
@@ -105,10 +143,13 @@ def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
         except ValidationError as exc:
             fail_usage(exc.message)
         except ThreadscopeError as exc:
-            click.echo(f"error: {make_inert(exc.describe())}", err=True)
-            if settings.embedded:
-                click.echo("(backend: embedded emulator — set DASHSCOPE_API_KEY to use DashScope)", err=True)
+            echo(f"error: {explain(exc, settings)}", err=True)
+            if settings.embedded and isinstance(exc, APIError | ProtocolError | TransportError):
+                echo("(backend: embedded emulator — set DASHSCOPE_API_KEY to use DashScope)", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            echo("interrupted", err=True)
+            sys.exit(130)
         except BrokenPipeError:
             # `threadscope … | head`: the reader went away; that is not an error.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -116,6 +157,27 @@ def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
             sys.exit(0)
 
     return wrapper
+
+
+def check_writable(settings: Settings) -> None:
+    """A read-only profile refuses every write, before anything is sent."""
+    if settings.read_only:
+        fail_usage(settings.read_only_reason())
+
+
+def print_saved_metadata(object_id: str, metadata: dict[str, Any]) -> None:
+    """What an update saved: the id, then one `key = value` line per pair."""
+    echo(make_inert(object_id))
+    for key, value in metadata.items():
+        echo(f"  {make_inert(str(key))} = {make_inert(str(value))}")
+
+
+def required_metadata(pairs: tuple[str, ...], metadata_json: str | None) -> dict[str, str]:
+    """The metadata an update replaces the old with; giving none is a usage error."""
+    metadata = metadata_from_options(pairs, metadata_json)
+    if metadata is None:
+        raise click.UsageError("give --metadata KEY=VALUE (repeatable) or --metadata-json '{…}'")
+    return metadata
 
 
 def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -130,7 +192,8 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def metadata_from_options(pairs: tuple[str, ...], metadata_json: str | None) -> dict[str, str] | None:
-    """The metadata given by `--metadata k=v…` and/or `--metadata-json '{…}'` (pairs win), validated."""
+    """The metadata given by `--metadata k=v…` and/or `--metadata-json '{…}'` (pairs win), validated;
+    a problem is reported against the option that holds it."""
     if not pairs and metadata_json is None:
         return None
     data: dict[str, Any] = {}
@@ -139,34 +202,19 @@ def metadata_from_options(pairs: tuple[str, ...], metadata_json: str | None) -> 
             data = json.loads(metadata_json)
         except ValueError as exc:
             raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--metadata-json") from None
-        if not isinstance(data, dict):
-            raise click.BadParameter("must be a JSON object", param_hint="--metadata-json")
-    data.update(parse_pairs(pairs))
+        _check_metadata_option(data, "--metadata-json")
+    given = parse_pairs(pairs)
+    _check_metadata_option(given, "--metadata")
+    data.update(given)
+    hint = "--metadata" if not metadata_json else ("--metadata-json" if not pairs else "--metadata/--metadata-json")
+    return _check_metadata_option(data, hint)
+
+
+def _check_metadata_option(data: Any, hint: str) -> dict[str, str]:
     try:
         return check_metadata(data)
     except ValidationError as exc:
-        raise click.BadParameter(exc.message, param_hint="--metadata") from None
-
-
-def print_json(data: Any, *, compact: bool = False) -> None:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) if compact else json.dumps(data, ensure_ascii=False, indent=2)
-    click.echo(text)
-
-
-def local_time(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def print_table(messages: list, *, header: bool = True) -> None:
-    """Messages as aligned columns for people; server text made inert."""
-    width = 60
-    if header:
-        click.echo(f"{'ID':<46}  {'ROLE':<9}  {'CREATED':<19}  {'META':>4}  TEXT")
-    for m in messages:
-        click.echo(
-            f"{make_inert(m.id):<46}  {make_inert(m.role):<9}  {local_time(m.created_at):<19}  "
-            f"{len(m.metadata_dict):>4}  {one_line(m.text, width)}"
-        )
+        raise click.BadParameter(exc.message, param_hint=hint) from None
 
 
 # -- the command group ---------------------------------------------------------------------
@@ -182,23 +230,19 @@ def main(ctx: click.Context) -> None:
     With no key (DASHSCOPE_API_KEY) and no --base-url, everything runs on the embedded
     emulator with demo data.
     """
-    if ctx.invoked_subcommand not in (None, "open"):
-        # Not the TUI: the collector comes back now, and never walks the start-up heap again —
-        # an export's 7 full collections over it were ~80 ms, and its run 15% slower (goal 6a).
-        release_collector(freeze_heap=True)
     if ctx.invoked_subcommand is None:
         run_tui(current_settings(), None)
 
 
 def run_tui(settings: Settings, thread_id: str | None) -> None:
     """Start the TUI on the ledger, or on one thread."""
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.backend import build_client
 
     async def session() -> None:
         client = build_client(settings)
         try:
-            await make_app(settings, client, open_thread=thread_id).run_async()
+            await ThreadscopeApp(settings, client, open_thread=thread_id).run_async()
         finally:
             await client.aclose()
 
@@ -216,16 +260,19 @@ def open_thread(thread_id: str) -> None:
 
 
 @main.command()
-@global_options(exclude=("api_key",))
+# Only what serving means: the client's options (base URL, region, demo, workspace, profile) are not.
+@global_options(exclude=("api_key", "base_url", "region", "demo", "workspace", "profile"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --api-key).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")
-@click.option("--demo-data", is_flag=True, help="Seed the demo threads if the database has none.")
+@click.option("--demo-data", is_flag=True, help="Seed the demo threads and conversations if the database has none.")
 @click.option("--api-key", "serve_key", metavar="KEY", help="Accept only this key (401 InvalidApiKey otherwise).")
-@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,update:500@0.3,any:delay=2s'.")
+@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,create_items:drop,any:delay=2s'.")
 def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key: str | None, faults: str | None) -> None:
-    """Serve the emulator over HTTP at http://HOST:PORT/api/v1 (the official SDK works against it)."""
+    """Serve the emulator over HTTP: threads at http://HOST:PORT/api/v1, conversations at
+    http://HOST:PORT/compatible-mode/v1 (the official dashscope and openai SDKs work against it)."""
     from tui.config import data_dir
+    from tui.emulator.server import ServeError
     from tui.emulator.server import serve as run_server
 
     if db_path is None:
@@ -240,6 +287,9 @@ def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key
             except ValueError as exc:
                 fail_usage(str(exc))
         run_server(host=host, port=port, db_path=db_path, demo_data=demo_data, api_key=serve_key, faults=faults)
+    except ServeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except ValueError as exc:
         fail_usage(str(exc))
 
@@ -260,19 +310,50 @@ def threads() -> None:
 @run_api
 async def threads_create(client, settings: Settings, pairs: tuple[str, ...], as_json: bool) -> None:
     """Create a thread and print its id."""
+    check_writable(settings)
     thread = await client.create_thread(metadata=metadata_from_options(pairs, None))
     _ledger(settings).record(thread.id)
-    print_json(thread.raw) if as_json else click.echo(thread.id)
+    print_json(thread.raw) if as_json else echo(make_inert(thread.id))
 
 
 @threads.command("get")
 @global_options
 @click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @run_api
-async def threads_get(client, settings: Settings, thread_id: str) -> None:
-    """Print a thread's JSON."""
+async def threads_get(client, settings: Settings, thread_id: str, as_json: bool) -> None:
+    """Show a thread: id, creation time, metadata."""
     thread = await client.retrieve_thread(thread_id)
-    print_json(thread.raw)
+    print_json(thread.raw) if as_json else print_detail(thread.raw, ("id", "created_at"))
+
+
+@threads.command("update")
+@global_options
+@click.argument("thread_id")
+@click.option("--metadata", "pairs", multiple=True, metavar="KEY=VALUE", help="Metadata pair (repeatable).")
+@click.option("--metadata-json", metavar="JSON", help="The whole metadata object as JSON ('{}' clears it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@run_api
+async def threads_update(
+    client, settings: Settings, thread_id: str, pairs: tuple[str, ...], metadata_json: str | None, as_json: bool
+) -> None:
+    """REPLACE a thread's metadata with the given pairs (keys not given are removed)."""
+    metadata = required_metadata(pairs, metadata_json)
+    check_writable(settings)
+    thread = await client.modify_thread(thread_id, metadata=metadata)
+    print_json(thread.raw) if as_json else print_saved_metadata(thread.id, thread.metadata or {})
+
+
+@threads.command("delete")
+@global_options
+@click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@run_api
+async def threads_delete(client, settings: Settings, thread_id: str, as_json: bool) -> None:
+    """Delete a thread and its messages."""
+    check_writable(settings)
+    deleted = await client.delete_thread(thread_id)
+    print_json(deleted.raw) if as_json else echo(f"deleted {make_inert(deleted.id)}")
 
 
 def _ledger(settings: Settings):
@@ -298,33 +379,29 @@ def messages() -> None:
 @click.option("--after", metavar="MESSAGE_ID", help="Start after this message (exclusive cursor).")
 @click.option("--before", metavar="MESSAGE_ID", help="Stop before this message (exclusive cursor).")
 @click.option("--metadata", "pairs", multiple=True, metavar="KEY=VALUE", help="Only messages with this metadata pair.")
-@click.option("--all", "every_page", is_flag=True, help="Every page (with --json: one message per line).")
+@click.option("--all", "every_page", is_flag=True, help="Every page, one message per line as JSON (JSON lines).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @run_api
 async def messages_list(
     client, settings: Settings, thread_id: str, limit: int, order: str, after: str | None, before: str | None,
     pairs: tuple[str, ...], every_page: bool, as_json: bool,
 ) -> None:
-    """List a thread's messages (newest first by default)."""
+    """List a thread's messages (newest first by default); --all prints every page as JSON lines."""
     metadata = metadata_from_options(pairs, None)
     if every_page:
-        if as_json:
-            async for item in client.iter_raw_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
-                print_json(item, compact=True)
-            return
-        first = True
-        async for message in client.iter_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
-            print_table([message], header=first)
-            first = False
+        if before:
+            raise click.UsageError("--before cannot be combined with --all (it walks forward with --after)")
+        async for item in client.iter_raw_messages(thread_id, order=order, page_size=limit, metadata=metadata, after=after):
+            print_json(item, compact=True)
         return
     if as_json:
         print_json(await client.list_messages_raw(
             thread_id, limit=limit, order=order, after=after, before=before, metadata=metadata))
         return
     page = await client.list_messages(thread_id, limit=limit, order=order, after=after, before=before, metadata=metadata)
-    print_table(page.data)
+    print_table(message.raw for message in page.data)
     if page.has_more:
-        click.echo(f"… more: --after {page.last_id}", err=True)
+        echo(f"… more: --after {make_inert(page.last_id or '')}", err=True)
 
 
 @messages.command("get")
@@ -334,23 +411,12 @@ async def messages_list(
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @run_api
 async def messages_get(client, settings: Settings, thread_id: str, message_id: str, as_json: bool) -> None:
-    """Show one message."""
+    """Show one message: its fields, metadata, text, tool and plugin calls."""
     message = await client.retrieve_message(thread_id, message_id)
     if as_json:
         print_json(message.raw)
         return
-    click.echo(f"id:         {make_inert(message.id)}")
-    click.echo(f"thread_id:  {make_inert(message.thread_id)}")
-    click.echo(f"role:       {make_inert(message.role)}")
-    click.echo(f"created_at: {message.created.isoformat()} ({message.created_at})")
-    if message.assistant_id:
-        click.echo(f"assistant:  {make_inert(message.assistant_id)}")
-    if message.run_id:
-        click.echo(f"run_id:     {make_inert(message.run_id)}")
-    for key, value in message.metadata_dict.items():
-        click.echo(f"metadata:   {make_inert(str(key))} = {make_inert(str(value))}")
-    click.echo("")
-    click.echo(make_inert(message.text))
+    print_detail(message.raw, ("id", "thread_id", "role", "created_at", "assistant_id", "run_id"))
 
 
 @messages.command("create")
@@ -362,8 +428,9 @@ async def messages_get(client, settings: Settings, thread_id: str, message_id: s
 @run_api
 async def messages_create(client, settings: Settings, thread_id: str, content: str, pairs: tuple[str, ...], as_json: bool) -> None:
     """Add a user message and print its id (never retried: a failure may still have created it)."""
+    check_writable(settings)
     message = await client.create_message(thread_id, content, metadata=metadata_from_options(pairs, None))
-    print_json(message.raw) if as_json else click.echo(message.id)
+    print_json(message.raw) if as_json else echo(make_inert(message.id))
 
 
 @messages.command("update")
@@ -378,11 +445,8 @@ async def messages_update(
     client, settings: Settings, thread_id: str, message_id: str, pairs: tuple[str, ...], metadata_json: str | None, as_json: bool
 ) -> None:
     """REPLACE a message's metadata with the given pairs (keys not given are removed)."""
-    metadata = metadata_from_options(pairs, metadata_json)
-    if metadata is None:
-        raise click.UsageError("give --metadata KEY=VALUE (repeatable) or --metadata-json '{…}'")
-    if settings.read_only:
-        fail_usage(settings.read_only_reason())
+    metadata = required_metadata(pairs, metadata_json)
+    check_writable(settings)
     from tui.journal import EditJournal
 
     # Journaled like an edit in the TUI, so `u` there can undo it.
@@ -399,9 +463,7 @@ async def messages_update(
     if as_json:
         print_json(message.raw)
     else:
-        click.echo(message.id)
-        for key, value in message.metadata_dict.items():
-            click.echo(f"  {make_inert(str(key))} = {make_inert(str(value))}")
+        print_saved_metadata(message.id, message.metadata_dict)
 
 
 # -- export --------------------------------------------------------------------------------
@@ -409,15 +471,24 @@ async def messages_update(
 
 @main.command()
 @global_options
-@click.argument("thread_id")
+@click.argument("target_id", metavar="THREAD_OR_CONV")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "md"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
 @run_api
-async def export(client, settings: Settings, thread_id: str, fmt: str, output: Path | None) -> None:
-    """Every message of a thread, oldest first, streamed page by page."""
+async def export(client, settings: Settings, target_id: str, fmt: str, output: Path | None) -> None:
+    """Every message of a thread (or item of a conversation, conv_…), oldest first, streamed page by page."""
     from tui.export import write_export
+    from tui.find import is_conversation
 
-    count = await write_export(client, thread_id, fmt, output)
-    _ledger(settings).record(thread_id, messages_seen=count, touch=False)
+    if output is not None and not output.resolve().parent.is_dir():
+        fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")
+    count = await write_export(client, target_id, fmt, output)
+    if not is_conversation(target_id):
+        _ledger(settings).record(target_id, messages_seen=count, touch=False)
     if output is not None:
-        click.echo(f"wrote {count} messages to {output}", err=True)
+        noun = "item" if is_conversation(target_id) else "message"
+        echo(f"wrote {count} {noun}{'' if count == 1 else 's'} to {output}", err=True)
+
+
+# Command groups kept in their own modules: importing one registers its commands on `main`.
+from tui import cli_conversations, cli_grep, migrate_cli  # noqa: E402, F401

@@ -1,34 +1,37 @@
 """Settings: the config file's profiles, the environment and the command line, resolved once.
 
 Precedence: command-line options > environment (`DASHSCOPE_API_KEY`,
-`DASHSCOPE_HTTP_BASE_URL`, `DASHSCOPE_WORKSPACE`) > profile > defaults. With no key and
-no base URL, threadscope runs on the embedded emulator.
+`DASHSCOPE_HTTP_BASE_URL`, `DASHSCOPE_COMPAT_BASE_URL`, `DASHSCOPE_WORKSPACE`) > profile >
+defaults. With no key and no base URL, threadscope runs on the embedded emulator. The
+environment and config.toml are read by pydantic-settings; preferences are written back
+with tomlkit, keeping the user's comments and layout.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-from tui.api.client import REGION_URLS
-from tui.api.errors import ThreadscopeError, first_problem
+from tui.api.calls import COMPAT_REGION_URLS, REGION_URLS, compat_base_url_for
+from tui.api.errors import ThreadscopeError
 from tui.api.models import empty_dict
+from tui.emulator.server import is_loopback_host
 
 APP_NAME = "threadscope"
 EMBEDDED_KEY = "embedded-emulator"  # the in-process emulator wants a bearer; this is not a secret
 LOCAL_KEY = "local"  # sent to a loopback --base-url (e.g. `threadscope serve`) when no key is set
+EMBEDDED_BASE_URL = "http://embedded.threadscope/api/v1"
 
 
 class ConfigError(ThreadscopeError):
@@ -52,79 +55,96 @@ class Profile(BaseModel):
 
     region: Literal["intl", "cn"] = "intl"
     base_url: str | None = None
+    compat_base_url: str | None = None
     workspace: str | None = None
     api_key_env: str = "DASHSCOPE_API_KEY"
     api_key: SecretStr | None = None
     read_only: bool = False
 
 
-def page_size_in_range(value: int | str) -> int | str:
-    """1–100 (what the server accepts as a list limit), or "auto"."""
-    if isinstance(value, int) and not 1 <= value <= 100:
-        bound = ("greater_than_equal", "greater than or equal to", 1) if value < 1 else (
-            "less_than_equal", "less than or equal to", 100)
-        raise PydanticCustomError(bound[0], f"Input should be {bound[1]} {{limit}}", {"limit": bound[2]})
-    return value
+class ConfigFile(BaseSettings):
+    """The whole config.toml (the file is the only source: no environment variable sets these)."""
 
-
-class ConfigFile(BaseModel):
-    """The whole config.toml."""
-
-    model_config = ConfigDict(extra="forbid")
+    model_config = SettingsConfigDict(extra="forbid")
 
     default_profile: str | None = None
     profiles: dict[str, Profile] = Field(default_factory=empty_dict)
     theme: str = "threadscope-dark"
     # "auto": as many rows as the message list shows (1–100); a number always wins.
-    page_size: Annotated[int | Literal["auto"], AfterValidator(page_size_in_range)] = "auto"
-    keymap: dict[str, str] = Field(default_factory=empty_dict)
+    page_size: int | Literal["auto"] = "auto"
+    # binding id -> keys: "right,l" or ["right", "l"] (Textual's keymap takes the comma form)
+    keymap: dict[str, str | list[str]] = Field(default_factory=empty_dict)
     auto_refresh: float = Field(default=0.0, ge=0.0)  # seconds between polls of the newest page; 0 = off
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
 
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_dir() / "config.toml"))
 
-class Environment(NamedTuple):
-    """The variables threadscope reads, by the names the official SDK uses (in any letter case).
+    @field_validator("page_size")
+    @classmethod
+    def _page_size_in_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 100:
+            kind, words, limit = (("greater_than_equal", "greater than or equal to", 1) if value < 1
+                                  else ("less_than_equal", "less than or equal to", 100))
+            raise PydanticCustomError(kind, f"Input should be {words} {{limit}}", {"limit": limit})
+        return value
 
-    Four names read by hand: pydantic-settings did this job, but importing it cost ~25 ms of
-    every start (bench goal 3), a tenth of the whole cold start, for four os.environ lookups.
-    """
+    @field_validator("keymap")
+    @classmethod
+    def _keys_as_textual_wants_them(cls, keymap: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        return {binding_id: ",".join(keys) if isinstance(keys, list) else keys for binding_id, keys in keymap.items()}
+
+
+class Environment(BaseSettings):
+    """The variables threadscope reads, by the names the official SDKs use (any letter case;
+    an empty one counts as unset)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True, extra="ignore")
 
     dashscope_api_key: SecretStr | None = None
     dashscope_http_base_url: str | None = None
+    dashscope_compat_base_url: str | None = None
     dashscope_workspace: str | None = None
     threadscope_profile: str | None = None
 
     @classmethod
-    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
-        environ = os.environ if environ is None else environ
-        names = set(cls._fields)
-        found: dict[str, str] = {}
-        for name, value in environ.items():
-            wanted = name.lower()
-            # The upper-case spelling wins over any other, whatever order the environment is in.
-            if wanted in names and (wanted not in found or name.isupper()):
-                found[wanted] = value
-        key = found.pop("dashscope_api_key", None)
-        return cls(dashscope_api_key=None if key is None else SecretStr(key), **found)
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
 
 
-def load_config_file(path: Path) -> tuple[ConfigFile, list[str]]:
+def all_problems(exc: PydanticValidationError) -> str:
+    """Every problem of a validation error on one line: `where: what; where: what`."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)
+
+
+def load_config_file() -> tuple[ConfigFile, list[str]]:
     """Read and validate config.toml (a missing file is the defaults); warnings come back as lines."""
+    path = config_dir() / "config.toml"
     warnings: list[str] = []
-    if not path.exists():
-        return ConfigFile(), warnings
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        config = ConfigFile()
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        config = ConfigFile.model_validate(raw)
     except PydanticValidationError as exc:
-        where, what, _ = first_problem(exc, "(top level)")
-        raise ConfigError(f"{path}: {where}: {what}") from None
+        raise ConfigError(f"{path}: {all_problems(exc)}") from None
     if any(p.api_key for p in config.profiles.values()) and os.name == "posix":
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
@@ -134,15 +154,23 @@ def load_config_file(path: Path) -> tuple[ConfigFile, list[str]]:
     return config, warnings
 
 
-def is_loopback_url(url: str) -> bool:
-    """True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def unknown_keymap_ids(settings: Settings, known: set[str]) -> str | None:
+    """The line that reports `[keymap]` ids no key binding has (Textual would ignore them silently)."""
+    unknown = sorted(set(settings.keymap) - known)
+    if not unknown:
+        return None
+    names = ", ".join(unknown)
+    return (f"{settings.config_path}: keymap: no key binding has the id {names} (ignored); "
+            "press ? to see the ids")
+
+
+def plain_http_host(url: str) -> str | None:
+    """The host when `url` is plain `http://` to another machine (a key sent there travels unencrypted)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme.lower() != "http" or is_loopback_host(host):
+        return None
+    return host
 
 
 @dataclass
@@ -151,6 +179,7 @@ class Settings:
 
     region: str = "intl"
     base_url: str | None = None
+    compat_base_url: str | None = None
     workspace: str | None = None
     api_key: SecretStr | None = None
     profile: str | None = None
@@ -169,7 +198,7 @@ class Settings:
     @property
     def embedded(self) -> bool:
         """True when threadscope talks to its in-process emulator."""
-        return self.demo or (self.api_key is None and self.base_url is None)
+        return self.demo or (self.api_key is None and self.base_url is None and self.compat_base_url is None)
 
     @property
     def backend_kind(self) -> str:
@@ -184,8 +213,18 @@ class Settings:
     def effective_base_url(self) -> str:
         """The base URL requests go to (the emulator's is a placeholder host)."""
         if self.embedded:
-            return "http://embedded.threadscope/api/v1"
+            return EMBEDDED_BASE_URL
         return (self.base_url or REGION_URLS[self.region]).rstrip("/")
+
+    @property
+    def effective_compat_base_url(self) -> str | None:
+        """The base URL of the OpenAI-compatible family (conversations), CONTRACT §1b, by the
+        client's rule (`compat_base_url_for`): the one given; else, for a base URL ending in
+        /api/v1, /compatible-mode/v1 beside it (one `threadscope serve` covers both); else the
+        region's. None when only a custom base URL of another shape is given."""
+        if self.embedded:
+            return compat_base_url_for(EMBEDDED_BASE_URL, self.region, None)
+        return compat_base_url_for(self.base_url, self.region, self.compat_base_url)
 
     @property
     def backend_label(self) -> str:
@@ -231,14 +270,24 @@ class Settings:
             return EMBEDDED_KEY
         if self.api_key is not None:
             return self.api_key.get_secret_value()
-        if self.base_url and is_loopback_url(self.base_url):
+        if any(url and is_loopback_host(urlsplit(url).hostname or "") for url in (self.base_url, self.compat_base_url)):
             return LOCAL_KEY
         return None
+
+    def key_warnings(self) -> list[str]:
+        """Lines warning that a real key would go out over plain http:// to another machine."""
+        if self.embedded or self.api_key is None:
+            return []
+        urls = (self.effective_base_url, self.effective_compat_base_url)
+        hosts = dict.fromkeys(plain_http_host(url) for url in urls if url)
+        return [f"the API key would be sent unencrypted to {host} (plain http://): use https://, "
+                "or a loopback address for a local emulator" for host in hosts if host]
 
 
 def resolve_settings(
     *,
     base_url: str | None = None,
+    compat_base_url: str | None = None,
     region: str | None = None,
     workspace: str | None = None,
     profile: str | None = None,
@@ -247,8 +296,8 @@ def resolve_settings(
 ) -> Settings:
     """Merge the command line, the environment, the chosen profile and the defaults."""
     cdir, ddir = config_dir(), data_dir()
-    config, warnings = load_config_file(cdir / "config.toml")
-    env = Environment.read()
+    config, warnings = load_config_file()
+    env = Environment()
     profile_name = profile or env.threadscope_profile or config.default_profile
     if profile_name is not None and profile_name not in config.profiles:
         known = ", ".join(sorted(config.profiles)) or "none defined"
@@ -270,9 +319,13 @@ def resolve_settings(
     resolved_base = base_url or env.dashscope_http_base_url or chosen.base_url
     if resolved_base and resolved_base.rstrip("/") == REGION_URLS.get(resolved_region):
         resolved_base = None
-    return Settings(
+    resolved_compat = compat_base_url or env.dashscope_compat_base_url or chosen.compat_base_url
+    if resolved_compat and resolved_compat.rstrip("/") == COMPAT_REGION_URLS.get(resolved_region):
+        resolved_compat = None
+    settings = Settings(
         region=resolved_region,
         base_url=resolved_base,
+        compat_base_url=resolved_compat,
         workspace=workspace or env.dashscope_workspace or chosen.workspace,
         api_key=key,
         profile=profile_name,
@@ -288,30 +341,26 @@ def resolve_settings(
         data_dir=ddir,
         warnings=warnings,
     )
+    if api_key:  # first: the TUI shows these as notices, the command line on stderr
+        settings.warnings.insert(0, "--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env")
+    settings.warnings.extend(settings.key_warnings())
+    return settings
 
 
 def save_preference(settings: Settings, key: str, value: Any) -> None:
-    """Write one top-level preference (e.g. `theme`) into config.toml, keeping the rest of the file."""
+    """Write one top-level preference (e.g. `theme`) into config.toml, keeping the user's
+    comments, layout and file mode."""
+    import tomlkit
+
     path = settings.config_path
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    rendered = f"{key} = {_toml_value(value)}"
-    # Top-level keys live before the first [table]; replace ours there, or add it there.
-    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
-    existing = next((i for i in range(first_table) if lines[i].split("=", 1)[0].strip() == key), None)
-    if existing is not None:
-        lines[existing] = rendered
-    else:
-        lines.insert(first_table, rendered)
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    document[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # The file may hold a key: the new one is created with the old one's mode, never wider.
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(tomlkit.dumps(document))
+    os.chmod(tmp, mode)  # the umask may have narrowed it
     os.replace(tmp, path)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'

@@ -1,4 +1,4 @@
-"""Export a whole thread, oldest first, streamed page by page (memory stays flat on huge threads).
+"""Export a whole thread or conversation, oldest first, streamed page by page (memory stays flat on huge threads).
 
 The Assistants API is deprecated by the provider; export is the way out of it.
 """
@@ -14,10 +14,16 @@ from pathlib import Path
 import pydantic_core
 
 from tui.api.client import DashScopeClient
-from tui.api.models import Message
+from tui.api.errors import ThreadscopeError
+from tui.api.models import Item, Message, parse_wire
+from tui.find import is_conversation
 from tui.inert import make_inert
 
 EXPORT_PAGE_SIZE = 100
+
+
+class ExportError(ThreadscopeError):
+    """The export file cannot be written (no such directory, no permission, disk full)."""
 
 
 def _markdown_block(message: Message) -> str:
@@ -30,6 +36,18 @@ def _markdown_block(message: Message) -> str:
         lines += [message.text, ""]
     for call in message.tool_calls or []:
         lines += ["```json", json.dumps(call, ensure_ascii=False, indent=2), "```", ""]
+    if message.plugin_call:
+        lines += ["Plugin call:", "", "```json", json.dumps(message.plugin_call, ensure_ascii=False, indent=2), "```", ""]
+    return make_inert("\n".join(lines)) + "\n"
+
+
+def _item_markdown_block(item: Item) -> str:
+    lines = [f"## {item.role} · `{item.id}`", ""]
+    if item.text:
+        lines += [item.text, ""]
+    for part in item.parts:
+        if not isinstance(part, dict) or not isinstance(part.get("text"), str):  # what is not text is kept, as JSON
+            lines += ["```json", json.dumps(part, ensure_ascii=False, indent=2), "```", ""]
     return make_inert("\n".join(lines)) + "\n"
 
 
@@ -47,7 +65,8 @@ def _json_bytes(item: object) -> bytes:
 
 
 async def write_export(client: DashScopeClient, thread_id: str, fmt: str, output: Path | None) -> int:
-    """Write every message of `thread_id` as json, jsonl or md to `output` (stdout if None); return the count.
+    """Write every message of a thread (or item of a conversation: `conv_…`) as json, jsonl or md
+    to `output` (stdout if None); return the count.
 
     A file is written beside its target and renamed when complete, so a failed export
     never leaves a half file under the name asked for.
@@ -60,33 +79,43 @@ async def write_export(client: DashScopeClient, thread_id: str, fmt: str, output
         return await _stream(client, thread_id, fmt, lambda b: sys.stdout.write(b.decode("utf-8")), sys.stdout.flush)
     tmp = output.with_name(output.name + ".part")
     try:
-        with open(tmp, "wb") as stream:
+        stream = open(tmp, "wb")
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
+    try:
+        with stream:
             count = await _stream(client, thread_id, fmt, stream.write, stream.flush)
         os.replace(tmp, output)
+    except OSError as exc:
+        raise _cannot_write(output, exc) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return count
 
 
+def _cannot_write(output: Path, exc: OSError) -> ExportError:
+    return ExportError(f"export failed: cannot write {output}: {exc.strerror or exc}")
+
+
 async def _stream(
-    client: DashScopeClient, thread_id: str, fmt: str, write: Callable[[bytes], object], flush: Callable[[], object]
+    client: DashScopeClient, target_id: str, fmt: str, write: Callable[[bytes], object], flush: Callable[[], object]
 ) -> int:
+    conversation = is_conversation(target_id)
     count = 0
     chunk: list[bytes] = []  # one write per page, not per message: a write is a syscall every 8 KiB
     if fmt == "json":
         chunk.append(b"[")
     elif fmt == "md":
-        chunk.append(f"# Thread `{thread_id}`\n\n".encode())
+        chunk.append(f"# {'Conversation' if conversation else 'Thread'} `{target_id}`\n\n".encode())
     # Raw objects, not models: the export is exactly what the server sent, and parsing is skipped.
-    async for item in client.iter_raw_messages(thread_id, order="asc", page_size=EXPORT_PAGE_SIZE):
+    source = client.iter_raw_items if conversation else client.iter_raw_messages
+    async for item in source(target_id, order="asc", page_size=EXPORT_PAGE_SIZE):
         if fmt == "jsonl":
             chunk.append(_json_bytes(item) + b"\n")
         elif fmt == "json":
             chunk.append((b"\n" if count == 0 else b",\n") + _json_bytes(item))
         else:
-            message = client._parse(Message, item, f"export {thread_id}")  # a malformed one: ProtocolError, not a traceback
-            chunk.append(_markdown_block(message).encode("utf-8", errors="backslashreplace"))
+            chunk.append(_markdown(item, conversation, target_id).encode("utf-8", errors="backslashreplace"))
         count += 1
         if count % EXPORT_PAGE_SIZE == 0:
             write(b"".join(chunk))
@@ -96,3 +125,10 @@ async def _stream(
     write(b"".join(chunk))
     flush()
     return count
+
+
+def _markdown(raw: dict, conversation: bool, target_id: str) -> str:
+    # A malformed object is a ProtocolError that says where, not a traceback.
+    if conversation:
+        return _item_markdown_block(parse_wire(Item, raw, f"export {target_id}"))
+    return _markdown_block(parse_wire(Message, raw, f"export {target_id}"))

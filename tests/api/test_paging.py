@@ -75,7 +75,7 @@ async def test_before_cursor_pages_backwards(client, order):
 
 
 def test_peek_next_cursor_reads_the_cursor_from_either_end_of_the_bytes():
-    from tui.api.client import peek_next_cursor
+    from tui.api.calls import peek_next_cursor
 
     data = b'[' + b",".join(b'{"id":"message_%d","content":"x"}' % i for i in range(50)) + b"]"
     assert peek_next_cursor(b'{"object":"list","data":' + data + b',"first_id":"message_0","last_id":"message_49","has_more":true}') == "message_49"

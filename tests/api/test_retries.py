@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import TEST_BASE_URL
 from tui.api import DashScopeClient, RateLimitError, ServerError, TransportError
-from tui.api.client import parse_retry_after
+from tui.api.calls import parse_retry_after
 
 
 class Faults(httpx.AsyncBaseTransport):

@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
@@ -179,81 +177,14 @@ def test_bad_config_is_a_usage_error_not_a_traceback(run, monkeypatch, tmp_path)
     assert "config.toml: page_size:" in result.stderr
 
 
-def test_commands_other_than_the_tui_get_the_collector_back(run):
-    import gc
-
-    from tui.startup import collector_held, hold_collector, release_collector
-
-    hold_collector()  # as the `threadscope` command does on its first line
-    try:
-        assert collector_held() and not gc.isenabled()
-        result = run("threads", "create")
-        assert result.exit_code == 0 and result.output.startswith("thread_")
-        assert gc.isenabled() and not collector_held()
-        assert gc.get_freeze_count() > 10_000  # the start-up heap, out of the collector's sight
-    finally:
-        release_collector()
-        gc.unfreeze()
-
-
 def test_the_command_turns_pydantic_plugins_off_unless_told_otherwise(monkeypatch):
-    import gc
+    import tui.__main__
+    import tui.cli
 
-    from pydantic.plugin import _loader
-
-    from tui.startup import release_collector, start_command
-
+    seen = []
+    monkeypatch.setattr(tui.cli, "main", lambda: seen.append(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
     monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
-    monkeypatch.setattr(_loader, "_plugins", None)  # as in a fresh process: not looked for yet
-    looked = []
-    monkeypatch.setattr(_loader, "entry_points", lambda **kw: looked.append(kw) or [])
-    try:
-        start_command()
-        assert list(_loader.get_plugins()) == [] and looked == []  # no scan of installed packages
-        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # a user who wants their plugins
-        start_command()
-        assert list(_loader.get_plugins()) == [] and looked == [{"group": "pydantic"}]
-    finally:
-        release_collector()
-        gc.enable()
-
-
-PLUGIN_LOADER_PROBE = """
-import sys
-from tui.startup import start_command
-start_command()
-from tui.api.models import Message  # builds pydantic models: where the plugin loader is used
-print(Message.model_validate({"id": "message_1", "thread_id": "thread_1", "created_at": 0, "role": "user", "content": []}).id)
-print("importlib.metadata" in sys.modules)
-loader = sys.modules["pydantic.plugin._loader"]
-print(list(loader.get_plugins()), loader.PYDANTIC_ENTRY_POINT_GROUP)
-print(sys.modules["pydantic.plugin._loader"] is loader)
-"""
-
-
-@pytest.mark.parametrize("setting, metadata_read, loader_kept", [(None, False, False), ("", True, True)])
-def test_with_plugins_off_pydantic_plugin_loader_is_never_imported(setting, metadata_read, loader_kept):
-    # A fresh interpreter: this one built its models (and imported the loader) long ago.
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-    if setting is not None:
-        env["PYDANTIC_DISABLE_PLUGINS"] = setting  # a user who wants their plugins: the real loader
-    proc = subprocess.run([sys.executable, "-c", PLUGIN_LOADER_PROBE], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    # Asked for a name other than get_plugins, the stand-in hands over to the real module.
-    assert proc.stdout.splitlines() == ["message_1", str(metadata_read), "[] pydantic", str(loader_kept)]
-
-
-def test_a_collector_the_command_did_not_hold_is_left_alone():
-    import gc
-
-    from tui.startup import collector_held, hold_collector, release_collector
-
-    gc.disable()  # someone else's choice (a host program)
-    try:
-        hold_collector()
-        assert not collector_held()
-        release_collector()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    tui.__main__.run()
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # a user who wants their plugins
+    tui.__main__.run()
+    assert seen == ["__all__", ""]

@@ -65,3 +65,76 @@ def test_serve_rejects_a_bad_fault_spec(serve_process):
     proc = serve_process("--faults", "list:teapot", "--port", str(free_port()))
     assert proc.wait(timeout=30) == 2
     assert "unknown fault 'teapot'" in proc.stderr.read()
+
+
+def no_traceback(text):
+    return "Traceback" not in text and "Task exception" not in text
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(serve_process):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = serve_process("--port", str(port))
+        assert proc.wait(timeout=30) == 1
+    err = proc.stderr.read()
+    assert err.startswith(f"error: could not serve on 127.0.0.1:{port}") and "is the port in use?" in err
+    assert len(err.strip().splitlines()) == 1 and no_traceback(err)
+
+
+def test_serve_on_an_address_of_another_machine_says_so_in_one_line(serve_process):
+    proc = serve_process("--host", "192.0.2.1", "--port", str(free_port()), "--api-key", "k")  # TEST-NET: never bound here
+    assert proc.wait(timeout=30) == 1
+    err = proc.stderr.read()
+    assert err.startswith("error: could not serve on 192.0.2.1:") and len(err.strip().splitlines()) == 1
+    assert no_traceback(err)
+
+
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here")
+def test_serve_takes_a_bracketed_ipv6_host(serve_process):
+    port = free_port()
+    proc = serve_process("--host", "[::1]", "--port", str(port))
+    assert proc.stdout.readline().startswith(f"threadscope emulator on http://[::1]:{port}/api/v1")
+    r = httpx.post(f"http://[::1]:{port}/api/v1/threads", json={}, headers={"Authorization": "Bearer k"})
+    assert r.status_code == 200
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=15) == 0 and no_traceback(proc.stderr.read())
+
+
+def test_sigterm_stops_promptly_while_a_request_is_in_flight(serve_process):
+    port = free_port()
+    proc = serve_process("--port", str(port), "--faults", "get_thread:delay=120s")
+    proc.stdout.readline()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    thread = httpx.post(f"{base}/threads", json={}, headers={"Authorization": "Bearer k"}).json()["id"]
+    idle = socket.create_connection(("127.0.0.1", port))
+    idle.sendall(b"GET /api/v1/thr")  # a connection holding half a request head
+    stuck = socket.create_connection(("127.0.0.1", port))
+    stuck.sendall(f"GET /api/v1/threads/{thread} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n".encode())
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0  # not the 120 s the delayed request would take
+    assert no_traceback(proc.stderr.read())
+    idle.close()
+    stuck.close()
+
+
+def test_serve_help_lists_only_what_serving_means():
+    from click.testing import CliRunner
+
+    from tui.cli import main
+
+    text = CliRunner().invoke(main, ["serve", "--help"]).output
+    for name in ("--host", "--port", "--db", "--demo-data", "--api-key", "--faults"):
+        assert name in text
+    for name in ("--base-url", "--region", "--demo ", "--workspace", "--profile"):
+        assert name not in text

@@ -114,3 +114,74 @@ async def test_delays_add_up_and_then_pass_through(monkeypatch):
     async with client_for("any:delay=2s,get:delay=150ms") as client:
         assert (await client.retrieve_message("thread_1", "message_1")).id == "message_1"
     assert waited == [pytest.approx(2.15)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    [
+        ("POST", "/compatible-mode/v1/conversations", "create_conversation"),
+        ("GET", "/compatible-mode/v1/conversations/conv_1", "get_conversation"),
+        ("POST", "/compatible-mode/v1/conversations/conv_1", "update_conversation"),
+        ("DELETE", "/compatible-mode/v1/conversations/conv_1", "delete_conversation"),
+        ("POST", "/compatible-mode/v1/conversations/conv_1/items", "create_items"),
+        ("GET", "/api/v2/apps/protocols/compatible-mode/v1/conversations/conv_1/items", "list_items"),
+        ("GET", "/compatible-mode/v1/conversations/conv_1/items/msg_1", "get_item"),
+        ("DELETE", "/compatible-mode/v1/conversations/conv_1/items/msg_1", "delete_item"),
+        ("PATCH", "/compatible-mode/v1/conversations/conv_1", None),
+        ("GET", "/compatible-mode/v1/elsewhere", None),
+    ],
+)
+def test_conversation_operations_are_told_apart(method, path, operation):
+    assert operation_of(method, path) == operation
+
+
+@pytest.fixture
+async def conv_http(tmp_path):
+    from tui.emulator import create_app
+
+    def make(spec):
+        app = create_app(tmp_path / "f.sqlite3", faults=spec)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        client = httpx.AsyncClient(transport=transport, base_url="http://e/compatible-mode/v1",
+                                   headers={"Authorization": "Bearer k"})
+        return app, client
+
+    return make
+
+
+async def conversation_with_item(client):
+    return (await client.post("/conversations", json={"items": [{"role": "user", "content": "hi"}]})).json()["id"]
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, "rate_limit_exceeded"), (503, "service_unavailable")])
+async def test_status_faults_on_conversation_routes_use_the_compatible_envelope(conv_http, status, code):
+    app, client = conv_http(f"list_items:{status}")
+    async with client:
+        conv_id = await conversation_with_item(client)
+        r = await client.get(f"/conversations/{conv_id}/items")
+        assert r.status_code == status
+        assert r.json()["error"]["code"] == code and r.json()["request_id"] == r.headers["x-request-id"]
+        assert ("retry-after" in r.headers) == (status == 429)
+        assert (await client.get(f"/conversations/{conv_id}")).status_code == 200  # only list_items is hit
+
+
+async def test_a_lost_answer_after_create_items_still_wrote_them_once(conv_http):
+    app, client = conv_http("create_items:lostx1")
+    async with client:
+        conv_id = await conversation_with_item(client)
+        r = await client.post(f"/conversations/{conv_id}/items", json={"items": [{"role": "assistant", "content": "a"}]})
+        assert r.status_code == 504 and r.headers["content-type"].startswith("text/html")
+        assert app.storage.count_items(conv_id) == 2  # the write happened, exactly once
+        assert app.seen["create_items"] == 1
+
+
+@pytest.mark.parametrize(("fault", "written"), [("drop", 2), ("reset", 1)])
+def test_a_dropped_connection_on_create_items_over_a_socket(live_server, fault, written):
+    server = live_server(faults=f"create_items:{fault}x1")
+    base = server.base_url.replace("/api/v1", "/compatible-mode/v1")
+    with httpx.Client(base_url=base, headers={"Authorization": "Bearer k"}) as client:
+        conv_id = client.post("/conversations", json={"items": [{"role": "user", "content": "hi"}]}).json()["id"]
+        with pytest.raises(httpx.RemoteProtocolError):  # the answer breaks off: the outcome is unknown to the client
+            client.post(f"/conversations/{conv_id}/items", json={"items": [{"role": "assistant", "content": "a"}]})
+        assert server.storage.count_items(conv_id) == written  # drop: written once; reset: not at all
+        assert client.get(f"/conversations/{conv_id}/items").status_code == 200  # and the next call is fine

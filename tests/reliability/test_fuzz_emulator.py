@@ -1,4 +1,5 @@
-"""Property-based fuzz of every emulator endpoint: no 5xx, every error in DashScope's shape."""
+"""Property-based fuzz of every emulator endpoint: no 5xx, every error in its family's shape
+(DashScope's on /api/v1, the OpenAI-compatible envelope on /compatible-mode/v1)."""
 
 import json
 import warnings
@@ -13,6 +14,7 @@ with warnings.catch_warnings():
 
 from tui.emulator import create_app
 from tui.emulator.demo import ORDER_BOT
+from tui.emulator.demo_conversations import SUPPORT_CHAT
 
 KNOWN_MESSAGE = "message_b9d179e0-6c0f-44f5-b813-0c4237730edf"
 
@@ -54,19 +56,24 @@ def check(response):
     assert response.status_code < 500, (response.status_code, response.text[:300])
     assert "x-request-id" in response.headers
     body = response.json()
-    if response.status_code >= 400:
+    compat = "/compatible-mode/" in str(response.request.url)
+    if response.status_code >= 400 and compat:
+        assert set(body) == {"error", "request_id"} and body["request_id"] == response.headers["x-request-id"], body
+        assert set(body["error"]) == {"message", "type", "code", "param"}, body
+        assert body["error"]["type"] == "invalid_request_error" and body["error"]["message"], body
+    elif response.status_code >= 400:
         assert set(body) == {"code", "message", "request_id"}, body
         assert all(isinstance(body[k], str) and body[k] for k in body), body
-    else:
+    elif not compat:
         assert body["request_id"] == response.headers["x-request-id"]
 
 
 def send(http, method, url, **kwargs):
-    import httpx
+    import starlette.testclient
 
     try:
         return http.request(method, url, **kwargs)
-    except (httpx.InvalidURL, UnicodeEncodeError):
+    except (starlette.testclient.httpx.InvalidURL, UnicodeEncodeError):  # httpx or httpx2, as starlette picks
         return None
 
 
@@ -116,3 +123,42 @@ def test_threads(http, thread, body, method):
 def test_auth_header_variants(http, auth, path):
     headers = {} if auth is None else {"Authorization": auth}
     check(send(http, "GET", path, headers=headers))
+
+
+CONV = "/compatible-mode/v1/conversations"
+item_bodies = st.one_of(
+    bodies,
+    st.fixed_dictionaries({}, optional={
+        "items": st.one_of(json_values, st.lists(st.fixed_dictionaries({}, optional={
+            "type": st.sampled_from(["message", "function_call", "", None]),
+            "role": st.sampled_from(["user", "assistant", "system", "developer", "tool", "", None, 0]),
+            "content": st.one_of(json_values, st.lists(st.fixed_dictionaries(
+                {"type": st.sampled_from(["input_text", "output_text", "input_image", 5]), "text": json_values}),
+                max_size=3)),
+        }), max_size=22)),
+        "metadata": json_values,
+    }).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@common
+@given(conv=st.one_of(st.just(SUPPORT_CHAT), ids), query=params)
+def test_list_items(http, conv, query):
+    check(send(http, "GET", f"{CONV}/{conv}/items", params=query, headers={"Authorization": "Bearer k"}))
+
+
+@common
+@given(conv=st.one_of(st.just(SUPPORT_CHAT), ids), body=item_bodies)
+def test_create_items_and_conversations(http, conv, body):
+    headers = {"Authorization": "Bearer k", "Content-Type": "application/json"}
+    check(send(http, "POST", f"{CONV}/{conv}/items", content=body, headers=headers))
+    check(send(http, "POST", CONV, content=body, headers=headers))
+
+
+@common
+@given(conv=ids, item=ids, body=item_bodies, method=st.sampled_from(["GET", "POST", "DELETE", "PATCH"]))
+def test_conversation_and_item_routes(http, conv, item, body, method):
+    headers = {"Authorization": "Bearer k", "Content-Type": "application/json"}
+    content = body if method == "POST" else None
+    check(send(http, method, f"{CONV}/{conv}", content=content, headers=headers))
+    check(send(http, method, f"{CONV}/{conv}/items/{item}", content=content, headers=headers))

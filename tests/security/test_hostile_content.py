@@ -439,10 +439,13 @@ def test_hostile_thread_metadata_round_trips_and_never_prints_raw_escapes(make_h
             return (await harness.client.create_thread(metadata=metadata)).id
 
     thread_id = asyncio.run(create())
-    got = run("threads", "get", thread_id)
+    got = run("threads", "get", thread_id, "--json")
     assert got.exit_code == 0
     assert "\x1b" not in got.stdout
     assert json.loads(got.stdout)["metadata"] == metadata
+    shown = run("threads", "get", thread_id)  # the view for people: every escape made visible
+    assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "metadata:   title␛]0;pwned␇ = ␛[2J[@click=app.quit]x[/]" in shown.stdout
 
 
 # -- error text from a hostile server ------------------------------------------------------------
@@ -457,11 +460,11 @@ def hostile_error_transport() -> httpx.MockTransport:
 
 async def test_hostile_error_text_from_the_server_is_inert_in_the_notification():
     from tui.api.client import DashScopeClient
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.config import resolve_settings
 
     client = DashScopeClient(api_key="k", base_url="http://hostile.test/api/v1", transport=hostile_error_transport())
-    app = make_app(resolve_settings(), client, open_thread="thread_00000000-0000-4000-8000-000000000000")
+    app = ThreadscopeApp(resolve_settings(), client, open_thread="thread_00000000-0000-4000-8000-000000000000")
     async with client, app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()

@@ -93,7 +93,7 @@ def test_cli_success_paths_never_print_the_key(keyed, run, tmp_path, isolated_us
     assert thread_id.startswith("thread_")
     message_id = run("messages", "create", thread_id, "--content", "hello", "--metadata", "a=1").stdout.strip()
     assert message_id.startswith("message_")
-    assert json.loads(run("threads", "get", thread_id).stdout)["metadata"] == {"team": "security"}
+    assert json.loads(run("threads", "get", thread_id, "--json").stdout)["metadata"] == {"team": "security"}
     assert message_id in run("messages", "list", thread_id).stdout
     assert json.loads(run("messages", "list", thread_id, "--json").stdout)["data"][0]["id"] == message_id
     assert f"id:         {message_id}" in run("messages", "get", thread_id, message_id).stdout
@@ -102,7 +102,7 @@ def test_cli_success_paths_never_print_the_key(keyed, run, tmp_path, isolated_us
     for fmt in ("json", "jsonl", "md"):
         assert message_id in run("export", thread_id, "--format", fmt).stdout
     out = tmp_path / "export.md"
-    assert f"wrote 1 messages to {out}" in run("export", thread_id, "--format", "md", "-o", str(out)).stderr
+    assert f"wrote 1 message to {out}" in run("export", thread_id, "--format", "md", "-o", str(out)).stderr
     assert "--api-key KEY" in run("--help").stdout  # help names the option, never a value
 
     # Nothing threadscope wrote (ledger, journal, export) holds the key, and no log record does.

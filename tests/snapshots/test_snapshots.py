@@ -1,7 +1,7 @@
-"""Every scenario of tui/screenshots.py as a snapshot: the README's images are what these check.
+"""Every scenario of tests/snapshots/screenshots.py as a snapshot: the README's images are what these check.
 
 Regenerate after a deliberate visual change with
-    pytest tests/snapshots --snapshot-update && python -m tui.screenshots
+    pytest tests/snapshots --snapshot-update && python -m tests.snapshots.screenshots
 and look at the SVGs before committing.
 """
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.screenshots import build_app, drive, freeze_environment, scenarios
+from tests.snapshots.screenshots import build_app, drive, freeze_environment, scenarios
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +48,6 @@ def test_committed_screenshot_is_the_accepted_snapshot(scenario):
     """screenshots/ (what the README shows) must be what the snapshot suite accepted."""
     accepted = SNAPSHOTS / f"test_snapshot[{scenario.name}].svg"
     committed = SCREENSHOTS / f"{scenario.name}.svg"
-    assert committed.exists(), f"run `python -m tui.screenshots` to create {committed}"
+    assert committed.exists(), f"run `python -m tests.snapshots.screenshots` to create {committed}"
     assert committed.read_text(encoding="utf-8") == accepted.read_text(encoding="utf-8"), (
-        f"{committed} is stale: run `python -m tui.screenshots` after `pytest tests/snapshots --snapshot-update`")
+        f"{committed} is stale: run `python -m tests.snapshots.screenshots` after `pytest tests/snapshots --snapshot-update`")

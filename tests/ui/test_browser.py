@@ -376,17 +376,6 @@ async def test_the_ledger_remembers_the_thread_but_page_turns_do_not_rewrite_it(
         assert h.app.ledger.get(ORDER_BOT).messages_seen == len(h.store.page) > 0
 
 
-async def test_startup_heap_is_frozen_while_running_and_given_back_at_exit(make_harness):
-    import gc
-
-    assert gc.get_freeze_count() == 0
-    h = make_harness(open_thread=ORDER_BOT)
-    async with h.app.run_test(size=SIZE) as pilot:
-        await h.settle(pilot)
-        assert gc.get_freeze_count() > 10_000  # full collections skip the app's long-lived objects
-    assert gc.get_freeze_count() == 0  # nothing stays uncollectable after the app
-
-
 async def test_turned_pages_leave_no_render_caches_behind(make_harness):
     """Textual#6665: an lru_cache on a StylesCache method kept 1,024 dead widgets' render
     caches alive (every page turn replaces the detail pane's blocks), and full collections
@@ -424,23 +413,6 @@ async def test_markdown_joins_after_the_first_paint_and_never_into_a_closed_pane
         assert not detail.is_attached and len(detail.query("#detail-markdown")) == 0
 
 
-async def test_collector_held_by_the_command_comes_back_after_the_first_paint(make_harness):
-    import gc
-
-    from tui.startup import collector_held, hold_collector, release_collector
-
-    hold_collector()  # the `threadscope` command's first line (tui.__main__.run)
-    try:
-        assert not gc.isenabled()
-        h = make_harness(open_thread=ORDER_BOT)
-        async with h.app.run_test(size=SIZE) as pilot:
-            await h.settle(pilot)
-            assert gc.isenabled() and not collector_held()
-            assert gc.get_freeze_count() > 10_000
-    finally:
-        release_collector()
-
-
 async def test_detail_sections_join_with_the_first_message_shown(make_harness):
     """An empty thread's pane is its one line; the sections come with the first message (goal 3)."""
     from tui.emulator.demo import EMPTY
@@ -457,42 +429,6 @@ async def test_detail_sections_join_with_the_first_message_shown(make_harness):
         assert detail.query_one("#detail-header", Static).display
         assert not detail.query_one("#detail-empty", Static).display
         assert h.store.selected.id in detail_text(h.browser)
-
-
-async def test_full_collections_wait_for_a_pause_in_the_typing(make_harness):
-    """After the first paint full collections wait for a pause in the typing (goal 4a)."""
-    import gc
-
-    from tui.app import FULL_COLLECTION_AFTER, IDLE_BEFORE_COLLECTING
-
-    before = gc.get_threshold()
-    full = []
-
-    def record(phase, info):
-        if phase == "stop" and info["generation"] == 2:
-            full.append(info)
-
-    h = make_harness(open_thread=ORDER_BOT)
-    async with h.app.run_test(size=SIZE) as pilot:
-        await h.settle(pilot)
-        assert gc.get_threshold() == (*before[:2], FULL_COLLECTION_AFTER)
-        gc.callbacks.append(record)
-        try:
-            typed = h.app._last_input
-            await pilot.press("j")
-            assert h.app._last_input > typed
-            h.app._collect_when_idle()
-            assert full == []  # a key just came
-            # As if the key came a moment ago, after an earlier collection.
-            h.app._last_full_collection = h.app._last_input - IDLE_BEFORE_COLLECTING - 1
-            h.app._last_input -= IDLE_BEFORE_COLLECTING
-            h.app._collect_when_idle()
-            assert len(full) == 1
-            h.app._collect_when_idle()
-            assert len(full) == 1  # nothing typed since the last one
-        finally:
-            gc.callbacks.remove(record)
-    assert gc.get_threshold() == before  # given back with the app
 
 
 async def test_page_size_auto_follows_the_list_and_a_number_wins(make_harness):

@@ -21,8 +21,7 @@ async def test_browser_shows_its_keys_whole_with_the_palette_at_the_right(make_h
         line = drawn(h.browser.query_one(KeyBar))
         assert len(line) == 120
         assert line.startswith(" n Next page  f Filter  r Raw JSON  e Edit metadata  c Compose  i Copy id")
-        assert line.endswith(" ^p palette ")
-        assert " q Quit" in line
+        assert line.endswith("? Help  q Quit  ^p palette")
         assert " p " not in line  # keys with show=False stay out (prev page is in help)
 
 
@@ -32,10 +31,26 @@ async def test_narrow_bar_leaves_out_whole_keys_never_half_a_word(make_harness):
         await h.settle(pilot)
         line = drawn(h.browser.query_one(KeyBar))
         assert len(line) == 70
-        assert line.rstrip().endswith("^p palette")
+        assert line.endswith(" ^p palette")
         keys = line[: line.index("^p")].split("  ")
         assert [part.strip() for part in keys if part.strip()] == [
-            "n Next page", "f Filter", "r Raw JSON", "e Edit metadata"]
+            "n Next page", "f Filter", "r Raw JSON", "? Help", "q Quit"]
+
+
+async def test_help_and_quit_stay_at_any_width_a_plain_space_apart_from_the_palette(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        for width in (80, 52, 40):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            bar = h.browser.query_one(KeyBar)
+            line = drawn(bar)
+            assert len(line) == width
+            assert "? Help  q Quit" in line and line.endswith(" ^p palette"), line
+            # Quit and the palette never run together: a space in the bar's own style between them.
+            segments = list(bar.render_line(0))
+            at = next(i for i, segment in enumerate(segments) if segment.text.strip() == "^p")
+            assert segments[at - 1].text.endswith(" ") and segments[at - 1].style != segments[at].style
 
 
 async def test_clicking_a_key_presses_it(make_harness):

@@ -7,6 +7,7 @@ from tui.api.errors import (
     AuthError,
     InvalidParameterError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     ProtocolError,
     RateLimitError,
@@ -14,7 +15,20 @@ from tui.api.errors import (
     ThreadscopeError,
     TransportError,
 )
-from tui.api.models import ContentItem, DeletedThread, Message, MessagePage, TextValue, Thread
+from tui.api.models import (
+    ContentItem,
+    Conversation,
+    DeletedConversation,
+    DeletedItem,
+    DeletedThread,
+    Item,
+    ItemPage,
+    Message,
+    MessagePage,
+    TextValue,
+    Thread,
+    parse_wire,
+)
 from tui.api.validation import ValidationError
 
 __all__ = [
@@ -22,12 +36,18 @@ __all__ = [
     "AuthError",
     "AuthenticationError",
     "ContentItem",
+    "Conversation",
     "DashScopeClient",
+    "DeletedConversation",
+    "DeletedItem",
     "DeletedThread",
     "InvalidParameterError",
+    "Item",
+    "ItemPage",
     "Message",
     "MessagePage",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
     "ProtocolError",
     "REGION_URLS",
@@ -39,4 +59,5 @@ __all__ = [
     "Timeouts",
     "TransportError",
     "ValidationError",
+    "parse_wire",
 ]

@@ -24,11 +24,21 @@ _REGION_HINTS = {
 _KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
 
 
+def _forms(secret: str) -> list[str]:
+    """The ways a secret shows up in error texts: as is, trimmed, and quoted with escapes
+    (an HTTP library quotes a header value it refuses, `\\n` and all)."""
+    forms = {secret, secret.strip(), repr(secret)[1:-1], repr(secret.encode("utf-8", "backslashreplace"))[2:-1]}
+    for part in secret.split():  # what is left of it either side of a line break or a space
+        forms.add(part)
+    return sorted((form for form in forms if len(form) >= 4), key=len, reverse=True)
+
+
 def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
     """`text` with every given secret, and anything shaped like a DashScope key, replaced by `***`."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+        if secret:
+            for form in _forms(secret):
+                text = text.replace(form, "***")
     return _KEY_PATTERN.sub("sk-***", text)
 
 
@@ -120,6 +130,24 @@ class TransportError(ThreadscopeError):
         super().__init__(f"{operation} failed: {detail}")
 
 
+class OutcomeUnknownError(TransportError):
+    """A create whose outcome is unknown (a timeout, a reset, a 5xx): it may have landed.
+
+    It is never sent again blindly; `cause` is the error that left the outcome unknown.
+    """
+
+    def __init__(self, operation: str, cause: ThreadscopeError) -> None:
+        ThreadscopeError.__init__(self, f"{cause} — it may have landed on the server, so it was not sent again")
+        self.operation = operation
+        self.detail = str(cause)
+        self.maybe_sent = True
+        self.cause = cause
+        self.status = getattr(cause, "status", None)
+        self.code = getattr(cause, "code", None)
+        self.request_id = getattr(cause, "request_id", None)
+        self.hint = "look at the newest items before sending it again"
+
+
 class ProtocolError(ThreadscopeError):
     """The server answered, but not with the JSON object the API promises (an HTML page, a cut body)."""
 
@@ -155,24 +183,76 @@ def error_for_status(
     region: str | None = None,
     workspace: str | None = None,
     retry_after: float | None = None,
+    kind: int | None = None,
 ) -> APIError:
-    """The APIError subclass for an HTTP status (decided by status, never by the code string)."""
+    """The APIError subclass for an HTTP status (decided by status, never by the code string).
+
+    `kind` picks the class instead of `status`: for an error body that came with a 2xx.
+    """
     kwargs = dict(operation=operation, retry_after=retry_after)
-    if status == 401:
-        return AuthenticationError(status, code, message, request_id, hint=auth_hint(status, region, workspace), **kwargs)
-    if status == 403:
-        return PermissionDeniedError(status, code, message, request_id, hint=auth_hint(status, region, workspace), **kwargs)
-    if status == 404:
-        hint = "check the id; threads live in one region and workspace: the key, --region and --workspace must match where it was created"
+    wanted = kind if kind is not None else status
+    return _error_class(wanted, status, code, message, request_id, region, workspace, retry_after, kwargs)
+
+
+def _error_class(wanted: int, status: int, code: str | None, message: str | None, request_id: str | None,
+                 region: str | None, workspace: str | None, retry_after: float | None, kwargs: dict) -> APIError:
+    if wanted == 401:
+        return AuthenticationError(status, code, message, request_id, hint=auth_hint(wanted, region, workspace), **kwargs)
+    if wanted == 403:
+        return PermissionDeniedError(status, code, message, request_id, hint=auth_hint(wanted, region, workspace), **kwargs)
+    if wanted == 404:
+        hint = "check the id; threads and conversations live in one region (threads also in one workspace): the key, --region and --workspace must match where it was created"
         return NotFoundError(status, code, message, request_id, hint=hint, **kwargs)
-    if status == 429:
+    if wanted == 429:
         hint = "rate limited: wait a moment and try again" + (f" (the server asked for {retry_after:g} s)" if retry_after else "")
         return RateLimitError(status, code, message, request_id, hint=hint, **kwargs)
-    if status >= 500:
+    if wanted >= 500:
         return ServerError(status, code, message, request_id, hint="the service failed; try again shortly", **kwargs)
-    if status in (400, 413, 422):
+    if wanted in (400, 413, 422):
         return InvalidParameterError(status, code, message, request_id, **kwargs)
     return APIError(status, code, message, request_id, **kwargs)
+
+
+# Error codes either envelope may carry, with the status they stand for: a server that
+# answers 200 with an error body still gets the error class the code means.
+CODE_STATUS = {
+    "InvalidParameter": 400, "invalid_parameter_error": 400, "invalid_request_error": 400,
+    "InvalidApiKey": 401, "invalid_api_key": 401,
+    "AccessDenied": 403, "access_denied": 403,
+    "NotFound": 404, "not_found": 404,
+    "RequestTimeout": 408, "request_timeout": 408,
+    "RequestTooLarge": 413, "request_too_large": 413,
+    "Throttling": 429, "rate_limit_exceeded": 429,
+    "InternalError": 500, "internal_error": 500, "server_error": 500,
+    "BadGateway": 502, "bad_gateway": 502,
+    "ServiceUnavailable": 503, "service_unavailable": 503,
+    "GatewayTimeout": 504, "gateway_timeout": 504,
+}
+
+
+def error_fields(body: object) -> tuple[str | None, str | None, str | None] | None:
+    """(code, message, request_id) from either error envelope, or None when `body` is neither.
+
+    Native: `{"code", "message", "request_id"}`; compatible mode:
+    `{"error": {"message", "type", "code", "param"}, "request_id"}` (`type` stands in for a
+    missing `code`).
+    """
+    if not isinstance(body, dict):
+        return None
+    request_id = body.get("request_id")
+    nested = body.get("error")
+    if isinstance(nested, dict):
+        code = nested.get("code") or nested.get("type")
+        message = nested.get("message")
+    elif "code" in body and "message" in body:
+        code, message = body.get("code"), body.get("message")
+    else:
+        return None
+    return (_text(code), _text(message), _text(request_id))
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def first_problem(exc: PydanticValidationError, whole: str) -> tuple[str, str, str]:

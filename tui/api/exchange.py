@@ -1,82 +1,89 @@
-"""How the client's requests travel: over HTTP with httpx, or handed in-process to an ASGI app.
+"""How one request travels: one keep-alive `httpx.AsyncClient`, a size cap and an overall deadline.
 
-`DashScopeClient` builds each request and reads each answer (retries, errors, parsing); an
-exchange only carries the bytes there and back. `HttpExchange` is one `httpx.AsyncClient`
-(keep-alive, TLS); `InProcessExchange` calls an ASGI app in this process and this event
-loop — the embedded emulator — as `threadscope serve` would over loopback, without
-importing httpx's client stack (ssl, email, http.cookiejar, urllib.request, idna: ~6 % of
-threadscope's cold start on the embedded demo, bench goal 3).
-
-Failures come back the same way from both: an `ExchangeFailure` saying whether the request
-may have reached the server, whether it timed out, and whether trying again could help.
+The client decides what to send and what an answer means (retries, errors, parsing); this
+module only carries the bytes there and back, and refuses to wait forever or to hold more
+than `max_bytes` of an answer in memory. Any httpx transport works, the embedded emulator's
+`httpx.ASGITransport` included.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlencode, urlsplit
+import functools
+import ssl
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    import httpx
+import httpx
 
-log = logging.getLogger("tui.api")
-
-# Characters a request path keeps as they are (RFC 3986 pchar plus "/" and existing %-escapes),
-# as httpx leaves them; anything else (a space, "?", "#", non-ASCII) is percent-encoded.
-_PATH_SAFE = "/:@!$&'()*+,;=~%"
+# Large enough for a page of 100 of the biggest messages the API stores (1 MiB each, and
+# twice that when the server escapes non-ASCII text as \u sequences), with room to spare.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 
-class Reply:
-    """A whole HTTP answer: status, headers (looked up case-insensitively), body."""
+class Timeouts(NamedTuple):
+    """Seconds to wait to connect, for each read, and for a whole answer (`total`)."""
 
-    __slots__ = ("status_code", "content", "_headers")
+    connect: float = 5.0
+    read: float = 30.0
+    total: float = 120.0
 
-    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
-        self.status_code = status_code
-        self.content = content
-        self._headers = headers
+
+class Answer(NamedTuple):
+    """A whole HTTP answer, read under the size cap."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
 
     def header(self, name: str) -> str | None:
         """The value of header `name` (any case), None if absent."""
-        return self._headers.get(name.lower())
+        return self.headers.get(name)
 
 
-class ExchangeFailure(Exception):
-    """No answer came back. `name` is the kind of failure as httpx names it (ConnectError,
-    ReadTimeout, RemoteProtocolError, ...), `detail` what it said."""
-
-    def __init__(self, name: str, detail: str, *, never_sent: bool = False, timed_out: bool = False,
-                 retryable: bool = False) -> None:
-        super().__init__(f"{name}: {detail}")
-        self.name = name
-        self.detail = detail
-        self.never_sent = never_sent  # nothing reached the server: even a create may try again
-        self.timed_out = timed_out
-        self.retryable = retryable  # trying again may help: for any call if never sent, else for safe ones
+class DeadlineExceeded(Exception):
+    """No whole answer within `Timeouts.total` (a server trickling bytes, or a stalled app)."""
 
 
-class HttpExchange:
-    """Requests over HTTP(S) with one keep-alive `httpx.AsyncClient` (or any httpx transport)."""
+class AnswerTooLarge(Exception):
+    """The answer is larger than the cap; `status` is the HTTP status it came with."""
 
-    def __init__(self, base_url: str, headers: dict[str, str], *, connect_timeout: float, read_timeout: float,
-                 transport: httpx.AsyncBaseTransport | None = None, verify: Any = True) -> None:
-        import httpx
+    def __init__(self, status: int, limit: int) -> None:
+        super().__init__(f"the response is larger than {limit:,} bytes")
+        self.status = status
 
-        self._httpx = httpx
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (httpx's defaults: certifi, SSL_CERT_FILE/DIR honoured).
+
+    Loading the CA bundle is slow; httpx would do it again for every client.
+    """
+    return httpx.create_ssl_context()
+
+
+class Exchange:
+    """Requests over one `httpx.AsyncClient` (keep-alive, TLS, or any given httpx transport)."""
+
+    def __init__(self, headers: dict[str, str], *, timeouts: Timeouts, max_bytes: int,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._deadline = timeouts.total
+        self._max_bytes = max_bytes
         self._client = httpx.AsyncClient(
-            base_url=base_url,
             headers={**headers, "User-Agent": f"{headers.get('User-Agent', 'threadscope')} httpx/{httpx.__version__}"},
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
+            timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.read, pool=timeouts.connect),
             transport=transport,
-            verify=verify,
+            verify=shared_ssl_context() if transport is None else True,
             limits=httpx.Limits(max_keepalive_connections=10, keepalive_expiry=60),
         )
 
-    async def send(self, method: str, path: str, *, params: dict[str, Any] | None, content: bytes | None,
-                   headers: dict[str, str] | None, sent: asyncio.Event | None) -> Reply:
+    @property
+    def deadline(self) -> float:
+        """Seconds a whole answer may take."""
+        return self._deadline
+
+    async def send(self, method: str, url: str, *, params: dict[str, Any] | None, content: bytes | None,
+                   headers: dict[str, str] | None, sent: asyncio.Event | None) -> Answer:
+        """Send one request and read its whole answer; httpx's errors pass through unchanged."""
         extensions = None
         if sent is not None:
             async def trace(event: str, info: dict[str, Any]) -> None:
@@ -84,125 +91,35 @@ class HttpExchange:
                     sent.set()
 
             extensions = {"trace": trace}
-        httpx = self._httpx
-        try:
-            response = await self._client.request(
-                method, path, params=params, content=content, headers=headers, extensions=extensions
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise _failure(exc, never_sent=True, timed_out=isinstance(exc, httpx.TimeoutException), retryable=True) from None
-        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
-            raise _failure(exc, retryable=True) from None
-        except httpx.TimeoutException as exc:
-            raise _failure(exc, timed_out=True) from None
-        except httpx.HTTPError as exc:
-            raise _failure(exc) from None
-        return Reply(response.status_code, response.headers, response.content)
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-
-def _failure(exc: Exception, **flags: bool) -> ExchangeFailure:
-    return ExchangeFailure(type(exc).__name__, str(exc), **flags)
-
-
-class InProcessExchange:
-    """Requests handed to an ASGI app in this process, as `threadscope serve` would hand them
-    to it over loopback: the same scope, body and headers a server builds, the app's failures
-    answered as a server answers them (a 500 before the answer started; a broken connection
-    after), and a read timeout that abandons the request (the app is cancelled with it)."""
-
-    def __init__(self, app: Callable[..., Awaitable[None]], base_url: str, headers: dict[str, str], *,
-                 read_timeout: float) -> None:
-        self._app = app
-        url = urlsplit(base_url)
-        scheme = url.scheme or "http"
-        self._scheme = scheme
-        self._root = url.path.rstrip("/")
-        self._server = (url.hostname or "localhost", url.port or (443 if scheme == "https" else 80))
-        self._headers = [(b"host", url.netloc.encode("ascii")), *_asgi_headers(headers)]
-        self._read_timeout = read_timeout
-
-    async def send(self, method: str, path: str, *, params: dict[str, Any] | None, content: bytes | None,
-                   headers: dict[str, str] | None, sent: asyncio.Event | None) -> Reply:
-        raw_path = quote(self._root + path, safe=_PATH_SAFE)
-        body = content or b""
-        request_headers = list(self._headers)
-        if headers:
-            request_headers += _asgi_headers(headers)
-        if content is not None:
-            request_headers.append((b"content-length", str(len(body)).encode("ascii")))
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": self._scheme,
-            "path": unquote(raw_path),
-            "raw_path": raw_path.encode("ascii"),
-            "root_path": "",
-            "query_string": urlencode(params, quote_via=quote).encode("ascii") if params else b"",
-            "headers": request_headers,
-            "server": self._server,
-            "client": ("127.0.0.1", 0),
-        }
-        delivered = False
-        complete = asyncio.Event()
-        status: int | None = None
-        response_headers: dict[str, str] = {}
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if delivered:  # after the body: the client is there until the answer is complete
-                await complete.wait()
-                return {"type": "http.disconnect"}
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start" and status is None:
-                status = message["status"]
-                for name, value in message.get("headers") or ():
-                    response_headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-            elif message["type"] == "http.response.body" and status is not None and not complete.is_set():
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    complete.set()
-
-        if sent is not None:
-            sent.set()  # handed to the server: as good as written
-        deadline = asyncio.timeout(self._read_timeout)
+        request = self._client.build_request(method, url, params=params, content=content, headers=headers,
+                                             extensions=extensions)
+        deadline = asyncio.timeout(self._deadline)
         try:
             async with deadline:
-                await self._app(scope, receive, send)
-        except Exception as exc:
-            if isinstance(exc, TimeoutError) and deadline.expired():
-                raise ExchangeFailure("ReadTimeout", f"no answer within {self._read_timeout:g} s", timed_out=True) from None
-            if status is None:
-                # The traceback is logged, as a server logs it, not raised into the UI.
-                log.error("the in-process server failed on %s %s", method, scope["path"], exc_info=exc)
-                return _internal_server_error()
-            raise ExchangeFailure("RemoteProtocolError", f"the server dropped the connection mid-answer ({exc})",
-                                  retryable=True) from None
-        if status is None:
-            log.error("the in-process server returned without answering %s %s", method, scope["path"])
-            return _internal_server_error()
-        if not complete.is_set():
-            raise ExchangeFailure("RemoteProtocolError", "the server closed the answer before its end", retryable=True)
-        return Reply(status, response_headers, b"".join(chunks) if len(chunks) != 1 else chunks[0])
+                response = await self._client.send(request, stream=True)
+                try:
+                    body = await self._read(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # the transport's own (an in-process app that gave up), not our deadline
+            raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s") from None
+        return Answer(response.status_code, response.headers, body)
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            raise AnswerTooLarge(response.status_code, self._max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():  # decoded: a compressed bomb counts at full size
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise AnswerTooLarge(response.status_code, self._max_bytes)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def aclose(self) -> None:
-        """Nothing to close: no connection was opened."""
-
-
-def _asgi_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
-    """Headers as an ASGI scope holds them: lower-case names, latin-1 bytes."""
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-
-
-def _internal_server_error() -> Reply:
-    """What uvicorn answers for an app that fails, or returns, without starting an answer."""
-    return Reply(500, {"content-type": "text/plain; charset=utf-8"}, b"Internal Server Error")
+        """Close the connection pool."""
+        await self._client.aclose()

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from tui.api.errors import ProtocolError, first_problem, redact
 
 
 def empty_dict() -> dict[str, Any]:
@@ -40,32 +43,38 @@ class WireModel(BaseModel):
 
 
 class WireObject(WireModel):
-    """A top-level API object, which remembers the JSON object it was parsed from.
+    """A top-level API object, which remembers the JSON object it was parsed from (`raw`)."""
 
-    The JSON object lives in a slot, not a pydantic private attribute: pydantic sets up
-    private attributes on every instance with a wrapped `model_post_init`, which cost more
-    than validating the message itself (bench goal 1). A slot costs nothing until it is
-    set, and a copy made with `model_copy` simply falls back to `to_wire()`.
-    """
-
-    __slots__ = ("_wire",)
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_wire(cls, data: dict[str, Any]):
-        """Parse a decoded JSON object and remember it verbatim as `.raw`."""
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        """Parse a decoded JSON object and remember it verbatim as `.raw` (pydantic.ValidationError if malformed)."""
         obj = cls.model_validate(data)
-        object.__setattr__(obj, "_wire", data)
+        obj._raw = data
         return obj
 
     @property
     def raw(self) -> dict[str, Any]:
         """The object as the server sent it (or, when built locally, as it would be sent)."""
-        wire = getattr(self, "_wire", None)
-        return wire if wire is not None else self.to_wire()
+        return self._raw if self._raw is not None else self.to_wire()
 
     def raw_json(self, indent: int | None = 2) -> str:
         """`raw` as JSON text, non-ASCII kept as is."""
         return json.dumps(self.raw, ensure_ascii=False, indent=indent)
+
+
+W = TypeVar("W", bound=WireObject)
+
+
+def parse_wire(model: type[W], data: Any, operation: str) -> W:
+    """`model.from_wire(data)`; a body of the wrong shape is a ProtocolError that says where, not a traceback."""
+    try:
+        return model.from_wire(data)
+    except ValidationError as exc:
+        where, what, _ = first_problem(exc, "(the object)")
+        raise ProtocolError(operation, 200, redact(f"{where}: {what}"),
+                            reason=f"the response is not a valid {model.__name__} ({exc.error_count()} problem(s))") from None
 
 
 def ms_to_datetime(ms: int | float) -> datetime:
@@ -114,12 +123,10 @@ class Message(WireObject):
     """A `thread.message` object.
 
     `content` is kept as the JSON parts the server sent (`content_parts`) and turned into
-    `ContentItem` models only when asked for: building two nested models per message was
-    60% of the cost of parsing a page (bench goal 1), and `text`/`annotations` read the
-    parts directly, tolerating shapes the models would refuse.
+    `ContentItem` models only when asked for (two nested models per message cost more than
+    the message), and `text`/`annotations` read the parts directly, tolerating shapes the
+    models would refuse.
     """
-
-    __slots__ = ("_content",)
 
     id: str
     object: str = "thread.message"
@@ -140,15 +147,10 @@ class Message(WireObject):
     gmt_update: str | None = None
     request_id: str | None = None
 
-    @property
+    @cached_property
     def content(self) -> list[ContentItem]:
         """The content parts as models (built on first use; pydantic.ValidationError if malformed)."""
-        try:
-            return self._content
-        except AttributeError:
-            parts = [ContentItem.model_validate(part) for part in self.content_parts]
-            object.__setattr__(self, "_content", parts)
-            return parts
+        return [ContentItem.model_validate(part) for part in self.content_parts]
 
     @property
     def text(self) -> str:
@@ -174,34 +176,28 @@ class Message(WireObject):
         return dict(self.metadata or {})
 
 
-def _item(index: int, item: Any) -> Message:
-    """`Message.from_wire`, an error located under `data.<index>` as if the page had been validated whole."""
-    try:
-        return Message.from_wire(item)
-    except ValidationError as exc:
-        details = [{"type": e["type"], "loc": ("data", index, *e["loc"]), "input": e["input"], **({"ctx": e["ctx"]} if "ctx" in e else {})}
-                   for e in exc.errors(include_url=False)]
-        raise ValidationError.from_exception_data("MessagePage", details) from None
+class WirePage(WireObject):
+    """A list response: one page of objects and its cursors; each object keeps its own `raw`."""
 
-
-class MessagePage(WireObject):
-    """A `list` response: one page of messages and its cursors."""
-
-    object: str = "list"
-    data: list[Message] = Field(default_factory=empty_list)
     first_id: str | None = None
     last_id: str | None = None
     has_more: bool = False
-    request_id: str | None = None
 
     @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> MessagePage:
-        """Parse a list response, keeping each message's raw object."""
-        items = data.get("data") or []
-        page = cls.model_validate({**data, "data": []})
-        page.data = [_item(index, item) for index, item in enumerate(items)]
-        object.__setattr__(page, "_wire", data)
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        """Parse a list response, keeping the page's and each object's raw JSON."""
+        page = super().from_wire(data)
+        for obj, raw in zip(page.data, data["data"], strict=True):
+            obj._raw = raw
         return page
+
+
+class MessagePage(WirePage):
+    """A `list` response: one page of messages and its cursors."""
+
+    object: str = "list"
+    data: list[Message]
+    request_id: str | None = None
 
 
 class Thread(WireObject):
@@ -228,9 +224,68 @@ class DeletedThread(WireObject):
     request_id: str | None = None
 
 
-class ErrorBody(WireObject):
-    """The body of every DashScope error: `{"code", "message", "request_id"}`."""
+# -- conversations (compatible mode) ----------------------------------------------------------
 
-    code: str | None = None
-    message: str | None = None
-    request_id: str | None = None
+
+class Conversation(WireObject):
+    """A `conversation` object (`created_at` in milliseconds, unlike OpenAI's seconds)."""
+
+    id: str
+    object: str = "conversation"
+    created_at: int | None = None
+    metadata: dict[str, Any] | None = Field(default_factory=empty_dict)
+
+    @property
+    def created(self) -> datetime | None:
+        """`created_at` as an aware UTC datetime, when the server sent one."""
+        return ms_to_datetime(self.created_at) if self.created_at is not None else None
+
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """The metadata, `{}` when the server sent null."""
+        return dict(self.metadata or {})
+
+
+class Item(WireObject):
+    """A conversation item: a `message` with a role and content parts `{"type", "text"}`."""
+
+    id: str
+    type: str = "message"
+    role: str | None = None
+    content: Any = Field(default_factory=empty_list)
+    status: str | None = None
+
+    @property
+    def parts(self) -> list[Any]:
+        """The content as a list of parts (a string the server sent is one text part)."""
+        if isinstance(self.content, str):
+            return [{"type": "input_text", "text": self.content}]
+        return list(self.content) if isinstance(self.content, list) else []
+
+    @property
+    def text(self) -> str:
+        """Every text part of the content, joined by blank lines."""
+        return "\n\n".join(text for text in map(_part_text, self.parts) if text is not None)
+
+
+class ItemPage(WirePage):
+    """A page of items: a list response, or the answer to create items (which has no `object`)."""
+
+    object: str | None = None
+    data: list[Item]
+
+
+class DeletedConversation(WireObject):
+    """The answer to a conversation delete."""
+
+    id: str
+    object: str = "conversation.deleted"
+    deleted: bool = True
+
+
+class DeletedItem(WireObject):
+    """The answer to an item delete."""
+
+    id: str
+    object: str = "conversation.item.deleted"
+    deleted: bool = True

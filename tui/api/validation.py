@@ -150,3 +150,53 @@ def row_problems(rows: list[tuple[str, str]]) -> list[RowProblem]:
 def rows_to_metadata(rows: list[tuple[str, str]]) -> dict[str, str]:
     """The metadata object rows describe; a row with neither key nor value is ignored."""
     return {key: value for key, value in rows if key or value}
+
+
+MAX_ITEMS_PER_CALL = 20
+ITEM_ROLES = ("user", "assistant", "system", "developer")
+PART_TYPES = ("input_text", "output_text")
+_ITEM_KEYS = frozenset({"type", "role", "content"})
+
+
+def check_items(items: Any, *, least: int) -> list[dict[str, Any]]:
+    """Conversation items as the API takes them: `least`–20 `message` items, each with a role
+    (user, assistant, system, developer) and content: a non-empty string, or a list of
+    `{"type": "input_text"|"output_text", "text": str}` parts."""
+    if not isinstance(items, list):
+        raise ValidationError("items must be a list of message items", "items")
+    if not least <= len(items) <= MAX_ITEMS_PER_CALL:
+        raise ValidationError(f"{len(items)} items; {least}–{MAX_ITEMS_PER_CALL} may be sent in one call", "items")
+    for index, item in enumerate(items):
+        check_item(item, f"items.{index}")
+    return items
+
+
+def check_item(item: Any, where: str = "item") -> dict[str, Any]:
+    """One conversation item (see `check_items`)."""
+    if not isinstance(item, dict):
+        raise ValidationError(f"{where} must be an object with role and content", where)
+    if "metadata" in item:
+        raise ValidationError(f"{where}: items carry no metadata (the conversation does)", f"{where}.metadata")
+    unknown = sorted(set(item) - _ITEM_KEYS)
+    if unknown:
+        raise ValidationError(f"{where}: unknown field {unknown[0]!r} (an item has type, role, content)", f"{where}.{unknown[0]}")
+    if item.get("type", "message") != "message":
+        raise ValidationError(f"{where}: only items of type 'message' are accepted, not {item['type']!r}", f"{where}.type")
+    if item.get("role") not in ITEM_ROLES:
+        raise ValidationError(f"{where}: role must be one of {', '.join(ITEM_ROLES)}, got {item.get('role')!r}", f"{where}.role")
+    content = item.get("content")
+    if isinstance(content, str):
+        check_content(content)
+    elif isinstance(content, list) and content:
+        for number, part in enumerate(content):
+            _check_part(part, f"{where}.content.{number}")
+    else:
+        raise ValidationError(f"{where}: content must be a non-empty string or a list of text parts", f"{where}.content")
+    return item
+
+
+def _check_part(part: Any, where: str) -> None:
+    if not isinstance(part, dict) or part.get("type") not in PART_TYPES:
+        raise ValidationError(f"{where}: a part must be {{'type': 'input_text' or 'output_text', 'text': ...}}", where)
+    if not isinstance(part.get("text"), str):
+        raise ValidationError(f"{where}: a part's text must be a string", f"{where}.text")

@@ -1,4 +1,5 @@
-"""An emulator of the DashScope Threads and Messages API over SQLite; no UI import.
+"""An emulator of the DashScope Threads and Messages API (/api/v1) and of Model Studio
+Conversations (/compatible-mode/v1) over SQLite; no UI import.
 
 `create_app(db_path)` is an ASGI app: handed requests in-process by the client
 (`DashScopeClient(app=...)`), or served over HTTP by `threadscope serve`.
@@ -16,7 +17,7 @@ def create_app(
     """The emulator's ASGI app over the SQLite file `db_path` (created if missing).
 
     `api_key`: accept only this bearer (any non-empty one otherwise). `demo_data`: seed the
-    demo threads if they are not there yet. `faults`: a fault spec (see `tui.emulator.faults`).
+    demo threads and conversations if they are not there yet. `faults`: a fault spec (see `tui.emulator.faults`).
     The app's `.storage` is the database, for seeding beyond the public API.
     """
     from tui.emulator.app import create_app_from_path

@@ -264,9 +264,12 @@ def _agent_loop() -> Iterator[dict[str, Any]]:
 
 
 def seed_demo(storage: Storage) -> bool:
-    """Create the demo threads unless they are there already; True if it seeded."""
+    """Create the demo threads and conversations unless they are there already; True if it seeded."""
+    from tui.emulator.demo_conversations import seed_demo_conversations
+
+    conversations = seed_demo_conversations(storage)  # also into a database seeded before conversations
     if storage.thread_exists(ORDER_BOT):
-        return False
+        return conversations
     metadata = {
         ORDER_BOT: {"app": "shop-support", "env": "staging"},
         RAG_DOCS: {"app": "docs-qa"},

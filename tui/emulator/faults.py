@@ -12,46 +12,74 @@ matching delay applies, then the first matching other fault:
     list:html                502 with an HTML page (a gateway, not DashScope)
     get:empty                200 with an empty body
     create:lost              the request is carried out, but the answer is lost (504 from a "gateway")
+    create_items:drop        the request is carried out, then the connection closes with no answer
 
 A delayed request whose client hangs up during the delay is dropped, as a proxy would: the
 emulator never acts on a request nobody is waiting for (so a client timeout leaves it unchanged).
 
-Operations: create_thread, get_thread, update_thread, delete_thread, create, list, get,
-update, any. Statuses: 400 401 403 404 429 500 502 503 504. Decisions draw from a seeded
-RNG, so a run is repeatable.
+Operations on threads: create_thread, get_thread, update_thread, delete_thread, create,
+list, get, update; on conversations: create_conversation, get_conversation,
+update_conversation, delete_conversation, create_items, list_items, get_item, delete_item;
+and any. Statuses: 400 401 403 404 429 500 502 503 504, as the route's family writes them
+(`errors.py`). Decisions draw from a seeded RNG, so a run is repeatable.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-OPERATIONS = (
-    "create_thread", "get_thread", "update_thread", "delete_thread", "create", "list", "get", "update", "any",
-)
-STATUS_CODES = {
-    400: "InvalidParameter",
-    401: "InvalidApiKey",
-    403: "AccessDenied",
-    404: "NotFound",
-    429: "Throttling",
-    500: "InternalError",
-    502: "BadGateway",
-    503: "ServiceUnavailable",
-    504: "GatewayTimeout",
+from starlette.responses import Response
+from starlette.routing import Match, Mount, Route, Router
+
+from tui.emulator.errors import COMPAT_PREFIXES, error_response, new_request_id
+
+THREAD_OPERATIONS = {
+    ("/threads", "POST"): "create_thread",
+    ("/threads/{thread_id}", "GET"): "get_thread",
+    ("/threads/{thread_id}", "POST"): "update_thread",
+    ("/threads/{thread_id}", "DELETE"): "delete_thread",
+    ("/threads/{thread_id}/messages", "POST"): "create",
+    ("/threads/{thread_id}/messages", "GET"): "list",
+    ("/threads/{thread_id}/messages/{message_id}", "GET"): "get",
+    ("/threads/{thread_id}/messages/{message_id}", "POST"): "update",
 }
-KINDS = ("reset", "malformed", "html", "empty", "lost")
+CONVERSATION_OPERATIONS = {
+    ("/conversations", "POST"): "create_conversation",
+    ("/conversations/{conv_id}", "GET"): "get_conversation",
+    ("/conversations/{conv_id}", "POST"): "update_conversation",
+    ("/conversations/{conv_id}", "DELETE"): "delete_conversation",
+    ("/conversations/{conv_id}/items", "POST"): "create_items",
+    ("/conversations/{conv_id}/items", "GET"): "list_items",
+    ("/conversations/{conv_id}/items/{item_id}", "GET"): "get_item",
+    ("/conversations/{conv_id}/items/{item_id}", "DELETE"): "delete_item",
+}
+OPERATIONS = (*THREAD_OPERATIONS.values(), *CONVERSATION_OPERATIONS.values(), "any")
+STATUSES = (400, 401, 403, 404, 429, 500, 502, 503, 504)
+KINDS = ("reset", "malformed", "html", "empty", "lost", "drop")
 _RULE = re.compile(
     r"^(?P<op>[a-z_]+):(?P<fault>\d{3}|delay=(?P<delay>\d+(?:\.\d+)?)(?:s|ms)?|[a-z]+)"
     r"(?:@(?P<prob>0(?:\.\d+)?|1(?:\.0+)?))?(?:x(?P<count>\d+))?$"
 )
-_PATH = re.compile(r"^/api/v1/threads(?:/(?P<thread>[^/]+)(?:/messages(?:/(?P<message>[^/]+))?(?P<msgs>)?)?)?/?$")
+
+
+def _operation_router() -> Router:
+    """The emulator's own route table, with operation names instead of handlers."""
+    def mount(prefix: str, table: dict[tuple[str, str], str]) -> Mount:
+        return Mount(prefix, routes=[Route(path, _noop, methods=[method], name=op) for (path, method), op in table.items()])
+
+    return Router([
+        mount("/api/v1", THREAD_OPERATIONS),
+        *(mount(prefix, CONVERSATION_OPERATIONS) for prefix in COMPAT_PREFIXES),
+    ])
+
+
+async def _noop(request: Any) -> Response:  # never called: the table is only matched
+    return Response()
 
 
 class FaultSpecError(ValueError):
@@ -84,8 +112,8 @@ def parse_faults(spec: str) -> list[FaultRule]:
             delay = float(match["delay"]) / (1000 if fault.endswith("ms") else 1)
             fault = "delay"
         elif fault.isdigit():
-            if int(fault) not in STATUS_CODES:
-                raise FaultSpecError(f"fault rule {raw!r}: status {fault} is not one of {sorted(STATUS_CODES)}")
+            if int(fault) not in STATUSES:
+                raise FaultSpecError(f"fault rule {raw!r}: status {fault} is not one of {list(STATUSES)}")
         elif fault not in KINDS:
             raise FaultSpecError(f"fault rule {raw!r}: unknown fault {fault!r} (a status, delay=Ns, or one of {', '.join(KINDS)})")
         rules.append(
@@ -97,18 +125,20 @@ def parse_faults(spec: str) -> list[FaultRule]:
     return rules
 
 
+_ROUTER = _operation_router()
+
+
 def operation_of(method: str, path: str) -> str | None:
     """The API operation a request is, or None for anything else."""
-    match = _PATH.match(path)
-    if not match:
-        return None
-    if match["message"]:
-        return {"GET": "get", "POST": "update"}.get(method)
-    if path.rstrip("/").endswith("/messages"):
-        return {"GET": "list", "POST": "create"}.get(method)
-    if match["thread"]:
-        return {"GET": "get_thread", "POST": "update_thread", "DELETE": "delete_thread"}.get(method)
-    return "create_thread" if method == "POST" else None
+    scope = {"type": "http", "method": method, "path": path, "root_path": "", "query_string": b"", "headers": []}
+    for mount in _ROUTER.routes:
+        match, child = mount.matches(scope)
+        if match is Match.NONE:
+            continue
+        for route in mount.routes:
+            if route.matches({**scope, **child})[0] is Match.FULL:
+                return route.name
+    return None
 
 
 class FaultInjector:
@@ -155,39 +185,16 @@ class FaultInjector:
         if rule is None:
             await self.app(scope, receive, send)
             return
-        request_id = str(uuid.uuid4())
-        if rule.fault == "lost":
-            async def discard(message: dict) -> None:
-                pass
-
-            await self.app(scope, receive, discard)
+        if rule.fault in ("lost", "drop"):
+            await self.app(scope, receive, _discard)  # carried out; its answer goes nowhere
+            if rule.fault == "drop":
+                await _reset(send)
             page = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
-            await _respond(send, 504, [(b"content-type", b"text/html")], page, request_id)
+            await Response(page, 504, headers=_id_header(), media_type="text/html")(scope, receive, send)
             return
-        if rule.fault.isdigit():
-            status = int(rule.fault)
-            body = json.dumps(
-                {"code": STATUS_CODES[status], "message": f"injected fault: {status}", "request_id": request_id}
-            ).encode()
-            headers = [(b"content-type", b"application/json")]
-            if status == 429:
-                headers.append((b"retry-after", b"1"))
-            await _respond(send, status, headers, body, request_id)
-        elif rule.fault == "malformed":
-            await _respond(send, 200, [(b"content-type", b"application/json")], b'{"id": "message_', request_id)
-        elif rule.fault == "empty":
-            await _respond(send, 200, [(b"content-type", b"application/json")], b"", request_id)
-        elif rule.fault == "html":
-            page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-            await _respond(send, 502, [(b"content-type", b"text/html")], page, request_id)
-        else:  # reset: promise a body, send part of it, then fail so the server drops the connection
-            await send({
-                "type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-            })
-            await send({"type": "http.response.body", "body": b'{"id": ', "more_body": True})
-            raise ConnectionResetError("injected fault: connection reset")
-
+        if rule.fault == "reset":
+            await _reset(send)
+        await _injected(rule.fault, scope["path"])(scope, receive, send)
 
     @staticmethod
     async def _delay(seconds: float, receive: Any) -> Any:
@@ -222,7 +229,32 @@ class FaultInjector:
         return replay
 
 
-async def _respond(send: Any, status: int, headers: list, body: bytes, request_id: str) -> None:
-    headers = [*headers, (b"x-request-id", request_id.encode()), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _discard(message: dict) -> None:
+    pass
+
+
+async def _reset(send: Any) -> None:
+    """Promise a body, send part of it, then fail: the server drops the connection mid-answer."""
+    await send({
+        "type": "http.response.start", "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+    })
+    await send({"type": "http.response.body", "body": b'{"id": ', "more_body": True})
+    raise ConnectionResetError("injected fault: connection reset")
+
+
+def _id_header() -> dict[str, str]:
+    return {"x-request-id": new_request_id()}
+
+
+def _injected(fault: str, path: str) -> Response:
+    """The answer of a status or body fault."""
+    if fault.isdigit():
+        status = int(fault)
+        headers = {"retry-after": "1"} if status == 429 else None
+        return error_response(path, status, f"injected fault: {status}", new_request_id(), headers=headers)
+    if fault == "html":
+        page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+        return Response(page, 502, headers=_id_header(), media_type="text/html")
+    body = b'{"id": "message_' if fault == "malformed" else b""  # or "empty"
+    return Response(body, 200, headers=_id_header(), media_type="application/json")

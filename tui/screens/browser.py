@@ -24,7 +24,7 @@ from tui.session import LoadFailed, Notice, Session, SessionEvent
 from tui.store import BrowserStore, Change
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_detail import MessageDetail
-from tui.widgets.message_list import MessageList, role_styles
+from tui.widgets.message_list import MessageList
 from tui.widgets.status_bar import StatusBar
 
 
@@ -103,9 +103,7 @@ class BrowserScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        message_list = self.query_one(MessageList)
-        message_list.role_styles = role_styles(self.app.current_theme)
-        message_list.focus()
+        self.query_one(MessageList).focus()
         self._layout_for(self.size.width)
         self._render_status()
         if not self.auto_size:
@@ -378,10 +376,3 @@ class BrowserScreen(Screen):
             report(self.app, exc)
             return
         self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
-
-    def theme_changed(self) -> None:
-        """Role colours come from the theme: draw the list again in the new ones."""
-        message_list = self.query_one(MessageList)
-        message_list.role_styles = role_styles(self.app.current_theme)
-        message_list.redraw(self.store.page, self.store.selected_id)
-        self.query_one(MessageDetail).refresh_view()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -28,14 +29,8 @@ class ChoiceScreen(ModalScreen[str]):
         self.body = body
         self.choices = choices
         self.cancel_value = cancel_value
-        self._bindings_for_choices()
-
-    def _bindings_for_choices(self) -> None:
-        first = self.choices[0]
-        self._bindings.bind("enter", f"choose('{first[2]}')", first[1], show=False)
-        for key, label, value in self.choices:
-            self._bindings.bind(key, f"choose('{value}')", label)
-        self._bindings.bind("escape", f"choose('{self.cancel_value}')", "Back", show=False)
+        self.answered = False
+        self.answers = {"enter": choices[0][2], **{key: value for key, _label, value in choices}, "escape": cancel_value}
 
     def compose(self) -> ComposeResult:
         keys = Text()
@@ -51,5 +46,12 @@ class ChoiceScreen(ModalScreen[str]):
                 yield Static(self.body, id="choice-body")
             yield Static(keys, id="choice-keys")
 
-    def action_choose(self, value: str) -> None:
-        self.dismiss(value)
+    def on_key(self, event: events.Key) -> None:
+        # The answers differ per dialog: keys handled here, before any binding (ctrl+c stays a priority binding).
+        value = self.answers.get(event.key)
+        if value is not None:
+            event.stop()
+            event.prevent_default()
+            if not self.answered:  # keys that arrive together answer once
+                self.answered = True
+                self.dismiss(value)

@@ -2,13 +2,62 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+
+def key_rows(declared: Iterable[Iterable[BindingType]], keymap: Mapping[str, str],
+             display: Callable[[Binding], str]) -> list[tuple[str, str, str]]:
+    """(keys, what they do, binding id) for the bindings nodes declare, after the user's keymap.
+
+    `declared`: each node's BINDINGS, nearest first (screen, then app). Only bindings with an id
+    (ours: the widgets' scroll keys are noise); a key a priority binding takes is left out of
+    the others (ctrl+c quits, it does not copy).
+    """
+    maps = []
+    for bindings in declared:
+        bindings_map = BindingsMap(bindings)
+        bindings_map.apply_keymap(keymap)
+        maps.append(bindings_map)
+    taken = {key for bindings_map in maps for key, binding in bindings_map if binding.priority}
+    grouped: dict[str, tuple[list[str], str]] = {}
+    for bindings_map in maps:
+        for key, binding in bindings_map:
+            if not binding.description or not binding.id or (key in taken and not binding.priority):
+                continue
+            keys, _ = grouped.setdefault(binding.id, ([], binding.description))
+            shown = display(binding)
+            if shown not in keys:
+                keys.append(shown)
+    return [(", ".join(keys), description, binding_id) for binding_id, (keys, description) in grouped.items()]
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a `[keymap]` may name: those of threadscope's screens and widgets (all
+    imported here), of the app, and of the Textual widgets loaded."""
+    import tui.screens
+    import tui.widgets
+
+    for package in (tui.screens, tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    ids: set[str] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        ids.update(binding.id for binding in Binding.make_bindings(getattr(cls, "BINDINGS", ())) if binding.id)
+    return ids
 
 
 class HelpScreen(ModalScreen[None]):

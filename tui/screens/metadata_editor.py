@@ -126,7 +126,6 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
         self.baseline = dict(self.original)  # what the server held when we last looked
         self.raw_mode = False
         self.saving = False
-        self.last_error: ThreadscopeError | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -289,7 +288,6 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
 
     def _show_error(self, error: ThreadscopeError | None, headline: str = "") -> None:
         box = self.query_one("#editor-error", Static)
-        self.last_error = error
         if error is None:
             box.display = False
             return

@@ -17,16 +17,18 @@ class Key(NamedTuple):
     display: str  # how the key is written ("^p", after the user's keymap)
     description: str
     enabled: bool
+    pinned: bool = False  # shown whatever the width (help and quit)
+
+
+PINNED = ("help", "quit")  # binding ids
 
 
 class KeyBar(Widget, can_focus=False):
     """The keys Textual's Footer would show, drawn as one line and redrawn only when they change.
 
-    Footer is a container holding one widget per key, and it recomposes all of them on
-    every bindings change: eight times before threadscope's first paint, 90 of the ~600 ms
-    cold start (bench goal 3). Here the same keys are one Text. A key that does not fit
-    is left out whole (never cut mid-word); the command palette key stays at the right.
-    A click on a key presses it.
+    A key that does not fit is left out whole (never cut mid-word), except help and quit,
+    which always stay; the command palette key stays at the right, a space apart from the
+    rest. A click on a key presses it.
     """
 
     ALLOW_SELECT = False
@@ -89,14 +91,15 @@ class KeyBar(Widget, can_focus=False):
                 continue
             actions.add(binding.action)
             rank = declared.get(binding.action, len(declared))
-            shown.append((rank, Key(binding.key, app.get_key_display(binding), binding.description, enabled)))
+            shown.append((rank, Key(binding.key, app.get_key_display(binding), binding.description, enabled,
+                                    pinned=binding.id in PINNED)))
         shown.sort(key=lambda ranked: ranked[0])
         return tuple(key for _rank, key in shown), palette
 
     def _item(self, key: Key) -> Text:
         item = Text.assemble(
             (f" {key.display} ", self.get_component_rich_style("key-bar--key")),
-            (f"{key.description} " if key.description else "", self.get_component_rich_style("key-bar--description")),
+            (key.description, self.get_component_rich_style("key-bar--description")),
         )
         if not key.enabled:
             item.stylize(Style(dim=True))
@@ -106,20 +109,28 @@ class KeyBar(Widget, can_focus=False):
         self._drawn = shown, palette = self.keys()
         width = self.size.width
         tail = self._item(palette) if palette is not None else Text()
-        room = width - tail.cell_len
+        # Keys are a plain space apart, never run together; the palette key ends at the right edge.
+        room = width - (tail.cell_len + 1 if palette is not None else 0)
+        items = [(key, self._item(key)) for key in shown]
+        pinned_width = sum(item.cell_len + 1 for key, item in items if key.pinned)  # room kept for help and quit
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, Key]] = []
-        for key in shown:
-            item = self._item(key)
-            if line.cell_len + item.cell_len > room:
-                if not (key.description and line.cell_len + item.cell_len - 1 <= room):
-                    break
-                item.right_crop(1)  # its trailing pad: what follows starts with a space anyway
-            spans.append((line.cell_len, line.cell_len + item.cell_len, key))
+        full = False
+        for key, item in items:
+            start = line.cell_len + 1 if line.cell_len else 0
+            if key.pinned:
+                pinned_width -= item.cell_len + 1
+            else:
+                # Left out whole, with every key after it.
+                full = full or start + item.cell_len + pinned_width > room
+                if full:
+                    continue
+            line.append(" " * (start - line.cell_len))
+            spans.append((start, start + item.cell_len, key))
             line.append_text(item)
-        if palette is not None and room >= 0:
-            line.append(" " * (room - line.cell_len))
-            spans.append((room, width, palette))
+        if palette is not None and line.cell_len <= room:
+            line.append(" " * (width - tail.cell_len - line.cell_len))
+            spans.append((width - tail.cell_len, width, palette))
             line.append_text(tail)
         self._spans = spans
         return line

@@ -21,7 +21,6 @@ class KeyValueRow(Horizontal):
 
     def __init__(self, key: str = "", value: str = "") -> None:
         super().__init__()
-        self._initial = (key, value)
         # Inputs cap nothing: an over-long value must be visible as an error, not silently cut.
         self.key_input = Input(key, placeholder="key", classes="kv-key", select_on_focus=False)
         self.value_input = Input(value, placeholder="value", classes="kv-value", select_on_focus=False)

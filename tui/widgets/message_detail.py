@@ -120,6 +120,10 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self._composed = True
         self._rendered = None
         self.show(self.message)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_view())
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)  # its callback holds this widget
 
     def _put(self, widget_id: str, content: Any = None) -> None:
         """Show `widget_id` (with new content); what is not put during a render is hidden after it."""

@@ -20,6 +20,7 @@ from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style
+from textual.theme import Theme
 
 from tui.api.models import Message
 from tui.inert import make_inert, one_line
@@ -32,6 +33,15 @@ def short_id(message_id: str) -> str:
     """The first block of the uuid: enough to tell messages apart on one screen."""
     tail = message_id.split("_", 1)[-1]
     return tail[:8]
+
+
+def role_styles(theme: Theme) -> dict[str, str]:
+    """The role column's styles in `theme`: its own role-* variables, else its accent and success."""
+    variables = theme.variables
+    return {
+        "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
+        "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
+    }
 
 
 def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -57,15 +67,6 @@ def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> l
         names = [c.get("function", {}).get("name", "?") for c in calls if isinstance(c, dict)]
         pieces.append((one_line(f"(tool call: {', '.join(names)})" if names else "(no text)"), "italic dim"))
     return pieces
-
-
-def role_styles(theme) -> dict[str, str]:
-    """Row styles for each role, from a Textual theme (its role variables, else accent/success)."""
-    variables = theme.variables
-    return {
-        "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
-        "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
-    }
 
 
 def fit(pieces: list[tuple[str, RichStyle]], width: int, fill: RichStyle) -> list[Segment]:
@@ -156,6 +157,17 @@ class MessageList(ScrollView, can_focus=True):
         self._pieces: dict[str, list[tuple[str, str]]] = {}  # message id → row pieces
         self._rows: dict[tuple, Strip] = {}  # (message id, row style, width) → the drawn row
         self._styles: dict[tuple[Style, str], RichStyle] = {}  # (row style, piece style) → segment style
+
+    def on_mount(self) -> None:
+        self.role_styles = role_styles(self.app.current_theme)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)  # its callback holds this widget
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.role_styles = role_styles(theme)
+        self.redraw(self._messages, None if self.highlighted is None else self._ids[self.highlighted])
 
     # -- what is shown -----------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The scenarios behind the snapshot suite and the README's images, and the script that draws them.
 
-    python -m tui.screenshots [OUTPUT_DIR]      # default: ./screenshots
+    python -m tests.snapshots.screenshots [OUTPUT_DIR]      # from the checkout; default: ./screenshots
 
 Each scenario is an app on a fresh embedded emulator (demo data, fixed ids and times), a
 terminal size, a theme, and the keys a user would press. The snapshot tests
@@ -212,7 +212,7 @@ def seed_hostile(db_path: Path) -> None:
 
 def build_app(scenario: Scenario):
     """A fresh app for `scenario` on the embedded emulator in the current THREADSCOPE_DATA_DIR."""
-    from tui.app import make_app
+    from tui.app import ThreadscopeApp
     from tui.backend import build_client
     from tui.config import resolve_settings
     from tui.emulator.app import seed_request_ids
@@ -222,7 +222,7 @@ def build_app(scenario: Scenario):
     settings.theme = scenario.theme
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     seed_hostile(settings.emulator_db)
-    return make_app(settings, build_client(settings), open_thread=scenario.open_thread)
+    return ThreadscopeApp(settings, build_client(settings), open_thread=scenario.open_thread)
 
 
 async def drive(scenario: Scenario, pilot) -> None:

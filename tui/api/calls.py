@@ -1,0 +1,417 @@
+"""One API call and its policy: retries, errors, decoding, and walking every page of a list.
+
+Safe operations (list, retrieve, modify/update, delete) retry on connection failures and
+429/5xx with exponential backoff and jitter, honouring `Retry-After`; creates are never
+sent twice once the request may have reached the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pydantic_core
+
+from tui import __version__
+from tui.api.errors import (
+    CODE_STATUS,
+    APIError,
+    OutcomeUnknownError,
+    ProtocolError,
+    TransportError,
+    error_fields,
+    error_for_status,
+    redact,
+)
+from tui.api.exchange import DEFAULT_MAX_RESPONSE_BYTES, Answer, AnswerTooLarge, DeadlineExceeded, Exchange, Timeouts
+from tui.api.validation import ValidationError
+
+log = logging.getLogger("tui.api")
+
+REGION_URLS = {
+    "intl": "https://dashscope-intl.aliyuncs.com/api/v1",
+    "cn": "https://dashscope.aliyuncs.com/api/v1",
+}
+COMPAT_REGION_URLS = {
+    "intl": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "cn": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+}
+DEFAULT_REGION = "intl"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+ON_THE_WIRE_TURNS = 32  # loop turns to let a prefetch request out (it takes 4-8 over loopback)
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # what a bearer token may hold: visible ASCII
+
+
+def compat_base_url_for(base_url: str | None, region: str, compat_base_url: str | None) -> str | None:
+    """The compatible-mode base URL: the one given; else, for a `base_url` ending in `/api/v1`,
+    the same origin + `/compatible-mode/v1`; else the region's. None when a custom `base_url`
+    leaves it unknown (conversation calls then say so instead of guessing a host)."""
+    if compat_base_url:
+        return compat_base_url.rstrip("/")
+    if base_url:
+        base = base_url.rstrip("/")
+        if base.endswith("/api/v1"):
+            return base[: -len("/api/v1")] + "/compatible-mode/v1"
+        return None
+    return COMPAT_REGION_URLS.get(region) or COMPAT_REGION_URLS[DEFAULT_REGION]
+
+
+def decode_json(body: bytes) -> Any:
+    """A response body decoded as `json.loads` would; ValueError when it is not JSON (or nested
+    too deeply to decode).
+
+    pydantic-core's parser is faster and gives the same objects, key order and numbers
+    included; what it refuses (a lone surrogate escape, deep nesting) goes to the standard
+    library, which has the last word.
+    """
+    try:
+        return pydantic_core.from_json(body)
+    except ValueError:
+        try:
+            return json.loads(body)  # UnicodeDecodeError is a ValueError too
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+
+
+_HAS_MORE = re.compile(rb'"has_more"\s*:\s*true')
+_LAST_ID = re.compile(rb'"last_id"\s*:\s*"([A-Za-z0-9_.:-]{1,256})"')
+
+
+def peek_next_cursor(body: bytes) -> str | None:
+    """A guess at a list response's next cursor, read from the raw bytes without decoding.
+
+    The page's `last_id` and `has_more` sit after or before its `data`, so only the last
+    and first few hundred bytes are searched. An object's metadata could hold a key
+    `last_id` too, so this is only ever a guess, confirmed once the page is decoded.
+    """
+    for region in (body[-512:], body[:512]):
+        if _HAS_MORE.search(region):
+            found = _LAST_ID.findall(region)
+            if found:
+                return found[-1].decode("ascii")
+    return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds (it may be a number or an HTTP date), capped; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        import email.utils  # only for the date form
+
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def _discard(future: asyncio.Future[Any]) -> None:
+    """Cancel a request nobody will wait for, and retrieve its outcome if it already has one."""
+    if future.done():
+        if not future.cancelled():
+            future.exception()
+    else:
+        future.cancel()
+
+
+class Failure:
+    """What a failed exchange means: the error to show and whether trying again may help."""
+
+    def __init__(self, error: TransportError | ProtocolError, *, never_sent: bool = False, retryable: bool = False) -> None:
+        self.error = error
+        self.never_sent = never_sent  # nothing reached the server: even a create may try again
+        self.retryable = retryable  # for any call if never sent, else for safe ones
+
+
+class ApiCalls:
+    """The plumbing every DashScope call shares (see `DashScopeClient` for the calls)."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        workspace: str | None = None,
+        *,
+        compat_base_url: str | None = None,
+        region: str = DEFAULT_REGION,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Timeouts = Timeouts(),
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_tries: int = 3,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.region = region
+        self.base_url = (base_url or REGION_URLS.get(region) or REGION_URLS[DEFAULT_REGION]).rstrip("/")
+        self.compat_base_url = compat_base_url_for(base_url, region, compat_base_url)
+        self.workspace = workspace or None
+        self.max_tries = max(1, max_tries)
+        self._secret = api_key or ""
+        # A key pasted with a line break around it: the break is not part of the key.
+        self._api_key = self._secret.strip()
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._sleep = sleep
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": f"threadscope/{__version__} (+https://pypi.org/project/threadscope/)",
+        }
+        if self._api_key and self._key_is_sendable():
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        self._exchange = Exchange(headers, timeouts=timeouts, max_bytes=max_response_bytes, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, workspace={self.workspace!r}, api_key={'***' if self._api_key else None})"
+
+    async def __aenter__(self) -> ApiCalls:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._exchange.aclose()
+
+    def _key_is_sendable(self) -> bool:
+        return bool(_HEADER_SAFE.fullmatch(self._api_key))
+
+    def _redact(self, text: str) -> str:
+        return redact(text, (self._secret,))
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        return random.uniform(0, min(self._backoff_cap, self._backoff_base * (2**attempt)))
+
+    def _url(self, path: str, compat: bool, operation: str) -> str:
+        if not compat:
+            return self.base_url + path
+        if self.compat_base_url is None:
+            raise ValidationError(
+                f"{operation}: no compatible-mode base URL for {self.base_url}; give --compat-base-url "
+                "(or DASHSCOPE_COMPAT_BASE_URL), e.g. https://HOST/compatible-mode/v1", "compat_base_url")
+        return self.compat_base_url + path
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        compat: bool = False,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        safe: bool = True,
+        create: bool = False,
+        sent: asyncio.Event | None = None,
+        undecoded: bool = False,
+    ) -> Any:
+        """One API call with the retry policy: the decoded JSON object (the answer itself if
+        `undecoded`); `sent` is set once a request has been written.
+
+        `compat` routes it to the compatible-mode base URL (no workspace header there).
+        `create` (with `safe=False`): an unknown outcome raises OutcomeUnknownError.
+        """
+        if self._api_key and not self._key_is_sendable():
+            raise ValidationError("the API key holds a line break, a space or another character an HTTP header "
+                                  "cannot carry; check DASHSCOPE_API_KEY or the profile's key (pasted with extra "
+                                  "characters?)", "api_key")
+        url = self._url(path, compat, operation)
+        content = None
+        headers: dict[str, str] = {}
+        if json_body is not None:
+            content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if self.workspace and not compat:
+            headers["X-DashScope-WorkSpace"] = self.workspace
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.max_tries
+            try:
+                answer = await self._exchange.send(method, url, params=params, content=content, headers=headers, sent=sent)
+            except (httpx.HTTPError, httpx.InvalidURL, DeadlineExceeded, AnswerTooLarge) as exc:
+                failure = self._failure(operation, exc)
+                # Nothing reached the server: even a create may try again. It may have arrived
+                # (a broken connection): only safe operations try again. A timeout is not
+                # retried (three times the read timeout is no help).
+                if last or not failure.retryable or not (safe or failure.never_sent):
+                    if create and not failure.never_sent and isinstance(failure.error, TransportError):
+                        raise OutcomeUnknownError(operation, failure.error) from None
+                    raise failure.error from None
+                log.info("%s: %s, try %d of %d", operation, type(exc).__name__, attempt, self.max_tries)
+                await self._sleep(self._backoff(attempt, None))
+                continue
+            if answer.status_code < 300:
+                return answer if undecoded else self._decode(answer, operation)
+            if answer.status_code < 400:
+                raise self._redirected(answer, operation)
+            error = self._error(answer, operation)
+            if safe and not last and answer.status_code in RETRY_STATUSES:
+                wait = self._backoff(attempt, error.retry_after)
+                log.info("%s: HTTP %d, retrying in %.2f s (try %d of %d)", operation, answer.status_code, wait, attempt, self.max_tries)
+                await self._sleep(wait)
+                continue
+            if create and (answer.status_code >= 500 or answer.status_code == 408):
+                raise OutcomeUnknownError(operation, error)
+            raise error
+
+    def _failure(self, operation: str, exc: Exception) -> Failure:
+        """What an exception from the exchange means, as an error a person can read."""
+        if isinstance(exc, AnswerTooLarge):
+            return Failure(ProtocolError(operation, exc.status, "(not read)", reason=str(exc)))
+        kind = type(exc).__name__
+        detail = self._redact(str(exc)) or kind
+        if isinstance(exc, DeadlineExceeded):
+            return Failure(TransportError(operation, f"timed out ({detail})", hint="the server answers too slowly; "
+                                          "check your network, or raise the timeout"))
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            hint = "check the network and the base URL (--region intl|cn, --base-url)"
+            detail = f"cannot connect to {self.base_url} ({detail})"
+            if isinstance(exc, httpx.ConnectTimeout):
+                detail = f"timed out ({kind})"
+            return Failure(TransportError(operation, detail, hint=hint, maybe_sent=False), never_sent=True, retryable=True)
+        if isinstance(exc, httpx.TimeoutException):
+            return Failure(TransportError(operation, f"timed out ({kind})", hint="the server is slow or unreachable; "
+                                          "check your network, or raise the timeout"))
+        retryable = isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError))
+        error = TransportError(operation, f"connection broken ({kind}: {detail})", hint="the connection dropped; try again")
+        if not isinstance(exc, httpx.TransportError):  # refused before sending: a bad URL or header
+            error = TransportError(operation, f"{kind}: {detail}", hint="check the base URL and the key", maybe_sent=False)
+            return Failure(error, never_sent=True)
+        return Failure(error, retryable=retryable)
+
+    def _decode(self, answer: Answer, operation: str) -> dict[str, Any]:
+        """The JSON object of a 2xx answer; an error body (either envelope) raises its APIError."""
+        try:
+            data = decode_json(answer.content)
+        except ValueError as exc:
+            reason = str(exc) if "nested" in str(exc) else "the response is not JSON"
+            raise ProtocolError(operation, answer.status_code, self._snippet(answer), reason=reason) from None
+        if not isinstance(data, dict):
+            raise ProtocolError(operation, answer.status_code, self._snippet(answer), reason="the response is not a JSON object")
+        if "id" not in data and "data" not in data:
+            fields = error_fields(data)
+            if fields is not None:  # an error dressed as a success
+                code, message, request_id = fields
+                raise self._api_error(answer, operation, code, message, request_id,
+                                      kind=CODE_STATUS.get(code or "", 400))
+        return data
+
+    def _redirected(self, answer: Answer, operation: str) -> ProtocolError:
+        where = self._redact(answer.header("Location") or "nowhere said")
+        error = ProtocolError(operation, answer.status_code, self._snippet(answer), reason=f"the server redirected to {where}")
+        error.hint = "a redirect is not followed (it would carry the key elsewhere): check --base-url"
+        return error
+
+    def _snippet(self, answer: Answer) -> str:
+        text = answer.content[:200].decode("utf-8", errors="replace")
+        return self._redact(text) if text else "(empty body)"
+
+    def _error(self, answer: Answer, operation: str) -> APIError:
+        try:
+            fields = error_fields(decode_json(answer.content))
+        except ValueError:
+            fields = None
+        if fields is None:
+            # An HTML error page from a gateway: keep the status, show the start of the body.
+            return self._api_error(answer, operation, None, f"(not a DashScope error body: {self._snippet(answer)!r})", None)
+        return self._api_error(answer, operation, *fields)
+
+    def _api_error(self, answer: Answer, operation: str, code: str | None, message: str | None,
+                   request_id: str | None, *, kind: int | None = None) -> APIError:
+        return error_for_status(
+            answer.status_code,
+            self._redact(code or "") or None,
+            self._redact(message or "") or None,
+            self._redact(request_id or answer.header("X-Request-Id") or "") or None,
+            operation=operation,
+            region=self.region if self.base_url in REGION_URLS.values() else None,
+            workspace=self.workspace,
+            retry_after=parse_retry_after(answer.header("Retry-After")),
+            kind=kind,
+        )
+
+    async def _iter_pages(self, path: str, params_for: Callable[[str | None], dict[str, Any]], *,
+                          operation: str, after: str | None, compat: bool = False) -> AsyncIterator[dict[str, Any]]:
+        """Every object of a list, page by page with the `after` cursor, as the server sent it.
+
+        The next page is requested as soon as its cursor can be read, so the server works on
+        it while this page is decoded and consumed. Cursors that go round in a circle end
+        the walk with a ProtocolError instead of walking forever.
+        """
+
+        def fetch(cursor: str | None) -> tuple[asyncio.Future[Answer], asyncio.Event]:
+            sent = asyncio.Event()
+            call = self._call("GET", path, params=params_for(cursor), operation=operation, compat=compat,
+                              sent=sent, undecoded=True)
+            return asyncio.ensure_future(call), sent
+
+        async def on_the_wire(future: asyncio.Future[Answer], sent: asyncio.Event) -> None:
+            # Yielding from an async generator gives the loop no turn: without this the next
+            # request would only go out once this page had been consumed. The turns are
+            # capped: a transport may trace nothing, or the request may wait out a backoff.
+            for _ in range(ON_THE_WIRE_TURNS):
+                if sent.is_set() or future.done():
+                    break
+                await asyncio.sleep(0)
+
+        cursor = after
+        seen: list[str | None] = [cursor]
+        pending: asyncio.Future[Answer] | None = fetch(cursor)[0]
+        try:
+            while pending is not None:
+                answer = await pending
+                pending = None
+                guess = peek_next_cursor(answer.content)
+                if guess and guess not in seen:
+                    pending, sent = fetch(guess)
+                    await on_the_wire(pending, sent)
+                items, next_cursor = self._page_items(answer, operation)
+                if next_cursor is not None and next_cursor in seen:
+                    trail = " → ".join(str(c) for c in [*seen[seen.index(next_cursor):], next_cursor])
+                    raise ProtocolError(operation, 200, self._redact(trail)[:200],
+                                        reason="the list cursors go round in a circle")
+                if pending is not None and next_cursor != guess:
+                    _discard(pending)  # the guess was wrong: drop it, ask for the right page
+                    pending = None
+                if pending is None and next_cursor is not None:
+                    pending, sent = fetch(next_cursor)
+                    await on_the_wire(pending, sent)
+                seen.append(next_cursor)
+                cursor = next_cursor
+                for item in items:
+                    yield item
+        finally:
+            if pending is not None:
+                _discard(pending)
+
+    def _page_items(self, answer: Answer, operation: str) -> tuple[list[dict[str, Any]], str | None]:
+        """A list page's objects and the cursor of the page after it (None at the end)."""
+        data = self._decode(answer, operation)
+        items = data.get("data")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ProtocolError(operation, answer.status_code, self._snippet(answer),
+                                reason="the response is not a list page (no `data` array of objects)")
+        if not (data.get("has_more") and items):
+            return items, None
+        next_cursor = data.get("last_id") or items[-1].get("id")
+        if not isinstance(next_cursor, str) or not next_cursor:
+            raise ProtocolError(operation, 200, str(next_cursor), reason="the list has more but no cursor to it")
+        return items, next_cursor
+
