@@ -86,10 +86,15 @@ class ConfigFile(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_dir() / "config.toml"))
 
-    @field_validator("page_size")
+    @field_validator("page_size", mode="before")
     @classmethod
-    def _page_size_in_range(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and not 1 <= value <= 100:
+    def _page_size_in_range(cls, value: object) -> object:
+        # One message for the whole field (a union would report each of its members).
+        if value == "auto":
+            return value
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise PydanticCustomError("page_size", 'Input should be a number from 1 to 100, or "auto"')
+        if not 1 <= value <= 100:
             kind, words, limit = (("greater_than_equal", "greater than or equal to", 1) if value < 1
                                   else ("less_than_equal", "less than or equal to", 100))
             raise PydanticCustomError(kind, f"Input should be {words} {{limit}}", {"limit": limit})
