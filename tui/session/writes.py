@@ -93,7 +93,7 @@ class MetadataWrites:
         if entry is not None:
             self.journal.mark(entry, "saved")
         try:
-            saved = await self.source.retrieve(current.id)
+            saved = await self.read(current.id)
         except ThreadscopeError:
             saved = None
         if saved is not None:
