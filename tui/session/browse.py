@@ -234,8 +234,8 @@ class Session:
         neighbours = [entry.id for entry in page[index + 1:index + 2] + page[max(0, index - 1):index]]
         self.cache.clear()
         await self._go(self.request, offset=self.store.offset, keep=neighbours[0] if neighbours else None)
-        if not self.store.page and self.store.can_prev:  # the last row of the last page went
-            await self.prev_page(land=LAST)
+        if not self.store.page and self.store.can_prev:  # the only row of the last page went
+            await self.last()
 
     async def undo_last_edit(self) -> Message | Thread | Conversation:
         """Put back what the last saved edit replaced (raises UndoRefused or ThreadscopeError)."""
