@@ -68,7 +68,7 @@ class BrowserScreen(Screen):
         Binding("r", "toggle_raw", "Raw JSON", id="toggle_raw"),
         Binding("e", "edit_metadata", "Edit metadata", id="edit_metadata"),
         Binding("E", "edit_owner_metadata", "Edit thread/conversation metadata", show=False, id="edit_owner_metadata"),
-        Binding("D", "delete_item", "Delete item", show=False, id="delete_item"),
+        Binding("D", "delete_item", "Delete item", id="delete_item"),  # shown in conversations only
         Binding("c", "compose", "Compose", id="compose"),
         Binding("u", "undo_edit", "Undo edit", show=False, id="undo_edit"),
         Binding("i", "copy_id", "Copy id", id="copy_id"),
@@ -411,11 +411,12 @@ class BrowserScreen(Screen):
             return
         self.app.push_screen(MetadataEditor(self.session.owner_writes, owner))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete_item" and not self.is_conversation:
+            return False  # a thread's messages cannot be deleted: no key for it there
+        return True
+
     def action_delete_item(self) -> None:
-        if not self.is_conversation:
-            self.notify("D deletes conversation items; messages of a thread cannot be deleted here.",
-                        severity="warning", markup=False)
-            return
         item = self.store.selected
         if item is None:
             self._nothing_selected()
@@ -480,6 +481,6 @@ def delete_warning(item: Item, journal_path) -> Text:
     body.append(f"{item.role or '?'}: ", style="bold")
     body.append(one_line(item.text, 200) or "(no text)")
     body.append("\n\nThe server cannot undo this and the item cannot be re-created with its id.\n")
-    body.append("Its JSON is kept in the journal: ", style="bold")
-    body.append(str(journal_path))
+    body.append("Its JSON is kept in the journal", style="bold")
+    body.append(f" ({journal_path.name} in the data directory; the notice after deleting gives the full path).")
     return body

@@ -58,8 +58,9 @@ def item_row_pieces(item: Item, role_styles: dict[str, str] | None = None) -> li
     pieces = [
         (f"{mark:<7}", styles.get(role, "bold")),
         (f" {make_inert(short_id(item.id))} ", "dim"),
-        (f"{status:<11} " if status and status != "completed" else " " * 12, "dim italic"),
     ]
+    if status and status != "completed":  # the usual state goes unsaid; in_progress and the like show
+        pieces.append((f"{status} ", "dim italic"))
     preview = one_line(item.text, PREVIEW_MAX)
     pieces.append((preview, "") if preview else (one_line(f"({item.type or 'item'}, no text)"), "italic dim"))
     return pieces
