@@ -59,9 +59,9 @@ class SessionMachine(RuleBasedStateMachine):
 
     def act(self, coroutine=None):
         """Run a session call; if it showed a new page, the session saw the thread as it is now."""
-        before = id(self.session.store.page)
+        before = self.session.store.page  # held, so a new page cannot reuse its id
         result = self.run(coroutine) if coroutine is not None else None
-        if id(self.session.store.page) != before:
+        if self.session.store.page is not before:
             self.known = list(self.thread)
         return result
 
