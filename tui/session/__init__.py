@@ -8,7 +8,7 @@ calls on it.
 """
 
 from tui.session.browse import LoadFailed, Notice, PageRequest, Session, SessionEvent
-from tui.session.source import Page, Source, ThreadSource
+from tui.session.source import ConversationSource, Entry, Page, Source, ThreadSource
 from tui.session.writes import (
     AlreadySaved,
     ComposeFlow,
@@ -21,6 +21,6 @@ from tui.session.writes import (
 )
 
 __all__ = [
-    "AlreadySaved", "ComposeFlow", "Conflict", "LoadFailed", "Notice", "Page", "PageRequest", "Posted", "Saved",
+    "AlreadySaved", "ComposeFlow", "Conflict", "ConversationSource", "Entry", "LoadFailed", "Notice", "Page", "PageRequest", "Posted", "Saved",
     "SaveFailed", "SendFailed", "Session", "SessionEvent", "Source", "ThreadSource", "may_have_landed",
 ]

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import NamedTuple, Protocol
 
 from tui.api.client import DashScopeClient
-from tui.api.models import Message
+from tui.api.models import Item, Message
+
+Entry = Message | Item  # a thread's message or a conversation's item
 
 
 class Page(NamedTuple):
     """Entries in the order they were asked for, and whether more follow in that order."""
 
-    entries: list[Message]
+    entries: list[Entry]
     has_more: bool
 
 
@@ -29,11 +31,11 @@ class Source(Protocol):
     async def list_page(self, *, limit: int, order: str, after: str | None,
                         metadata: dict[str, str] | None) -> Page: ...
 
-    async def retrieve(self, entry_id: str) -> Message: ...
+    async def retrieve(self, entry_id: str) -> Entry: ...
 
-    async def create(self, content: str, metadata: dict[str, str] | None) -> Message: ...
+    async def create(self, content: str, metadata: dict[str, str] | None) -> Entry: ...
 
-    async def modify_metadata(self, entry_id: str, metadata: dict[str, str]) -> Message: ...
+    async def modify_metadata(self, entry_id: str, metadata: dict[str, str]) -> Entry: ...
 
 
 class ThreadSource:
@@ -59,3 +61,32 @@ class ThreadSource:
 
     async def modify_metadata(self, entry_id: str, metadata: dict[str, str]) -> Message:
         return await self.client.modify_message(self.id, entry_id, metadata=metadata)
+
+
+class ConversationSource:
+    """A conversation's items through the Conversations API (items carry no metadata)."""
+
+    kind = "conversation"
+
+    def __init__(self, client: DashScopeClient, conversation_id: str) -> None:
+        self.client = client
+        self.id = conversation_id
+
+    async def list_page(self, *, limit: int, order: str, after: str | None,
+                        metadata: dict[str, str] | None) -> Page:
+        if metadata:
+            raise ValueError("conversation items carry no metadata to filter on")
+        page = await self.client.list_items(self.id, limit=limit, order=order, after=after)
+        return Page(list(page.data), page.has_more)
+
+    async def retrieve(self, entry_id: str) -> Item:
+        return await self.client.retrieve_item(self.id, entry_id)
+
+    async def create(self, content: str, metadata: dict[str, str] | None) -> Item:
+        if metadata:
+            raise ValueError("conversation items carry no metadata")
+        created = await self.client.create_items(self.id, [{"role": "user", "content": content}])
+        return created.data[0]
+
+    async def modify_metadata(self, entry_id: str, metadata: dict[str, str]) -> Item:
+        raise ValueError("conversation items carry no metadata: edit the conversation's own metadata instead")
