@@ -261,7 +261,7 @@ def open_thread(thread_id: str) -> None:
 
 @main.command()
 # Only what serving means: the client's options (base URL, region, demo, workspace, profile) are not.
-@global_options(exclude=("api_key", "base_url", "region", "demo", "workspace", "profile"))
+@global_options(exclude=("api_key", "base_url", "compat_base_url", "region", "demo", "workspace", "profile"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --api-key).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")

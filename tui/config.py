@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -62,13 +62,12 @@ class Profile(BaseModel):
     read_only: bool = False
 
 
-def page_size_in_range(value: int | str) -> int | str:
-    """1–100 (what the server accepts as a list limit), or "auto"."""
-    if isinstance(value, int) and not 1 <= value <= 100:
-        bound = ("greater_than_equal", "greater than or equal to", 1) if value < 1 else (
-            "less_than_equal", "less than or equal to", 100)
-        raise PydanticCustomError(bound[0], f"Input should be {bound[1]} {{limit}}", {"limit": bound[2]})
-    return value
+def page_size_setting(value: Any) -> int | str:
+    """A number of rows from 1 to 100 (what the server accepts as a list limit), or "auto"; one
+    clear problem otherwise (not one per member of the union)."""
+    if value == "auto" or (type(value) is int and 1 <= value <= 100):
+        return value
+    raise PydanticCustomError("page_size", 'Input should be a number from 1 to 100, or "auto"')
 
 
 class ConfigFile(BaseSettings):
@@ -80,7 +79,7 @@ class ConfigFile(BaseSettings):
     profiles: dict[str, Profile] = Field(default_factory=empty_dict)
     theme: str = "threadscope-dark"
     # "auto": as many rows as the message list shows (1–100); a number always wins.
-    page_size: Annotated[int | Literal["auto"], AfterValidator(page_size_in_range)] = "auto"
+    page_size: Annotated[int | Literal["auto"], PlainValidator(page_size_setting)] = "auto"
     # binding id -> keys: "right,l" or ["right", "l"] (Textual's keymap takes the comma form)
     keymap: dict[str, str | list[str]] = Field(default_factory=empty_dict)
     auto_refresh: float = Field(default=0.0, ge=0.0)  # seconds between polls of the newest page; 0 = off
