@@ -76,6 +76,8 @@ def test_custom_base_url_from_the_sdk_variable(monkeypatch):
         ("page_size = 'lots'\n", 'config.toml: page_size: Input should be a number from 1 to 100, or "auto"'),
         ("page_size = true\n", 'config.toml: page_size: Input should be a number from 1 to 100, or "auto"'),
         ('[profiles.a]\nregion = "eu"\n', "config.toml: profiles.a.region: Input should be 'intl' or 'cn'"),
+        ("[keymap]\nnext_page = 1\n",
+         'config.toml: keymap.next_page: Input should be keys as a string ("right,l") or a list of strings'),
         ("[profiles.a\n", "config.toml: not valid TOML"),
         ('[profiles.a]\nregoin = "cn"\n', "config.toml: profiles.a.regoin: Extra inputs are not permitted"),
     ],
