@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pydantic_core
@@ -186,7 +186,7 @@ class ApiCalls:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, workspace={self.workspace!r}, api_key={'***' if self._api_key else None})"
 
-    async def __aenter__(self) -> ApiCalls:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -272,10 +272,10 @@ class ApiCalls:
                 await self._sleep(self._backoff(attempt, None))
                 continue
             if answer.status_code < 300:
-                return answer if undecoded else self._decode(answer, operation)
+                return answer if undecoded else self._decode(answer, operation, compat)
             if answer.status_code < 400:
                 raise self._redirected(answer, operation)
-            error = self._error(answer, operation)
+            error = self._error(answer, operation, compat)
             if safe and not last and answer.status_code in RETRY_STATUSES:
                 wait = self._backoff(attempt, error.retry_after)
                 log.info("%s: HTTP %d, retrying in %.2f s (try %d of %d)", operation, answer.status_code, wait, attempt, self.max_tries)
@@ -311,7 +311,7 @@ class ApiCalls:
         error = TransportError(operation, f"connection broken ({kind}: {detail})", hint="the connection dropped; try again")
         return Failure(error, retryable=retryable)
 
-    def _decode(self, answer: Answer, operation: str) -> dict[str, Any]:
+    def _decode(self, answer: Answer, operation: str, compat: bool = False) -> dict[str, Any]:
         """The JSON object of a 2xx answer; an error body (either envelope) raises its APIError."""
         try:
             data = decode_json(answer.content)
@@ -325,7 +325,7 @@ class ApiCalls:
             fields = error_fields(data)
             if fields is not None and fields[0] is not None:  # an error dressed as a success
                 code, message, request_id = fields
-                raise self._api_error(answer, operation, code, message, request_id,
+                raise self._api_error(answer, operation, code, message, request_id, compat,
                                       kind=CODE_STATUS.get(code or "", 400))
         return data
 
@@ -339,18 +339,19 @@ class ApiCalls:
         text = answer.content[:200].decode("utf-8", errors="replace")
         return self._redact(text) if text else "(empty body)"
 
-    def _error(self, answer: Answer, operation: str) -> APIError:
+    def _error(self, answer: Answer, operation: str, compat: bool) -> APIError:
         try:
             fields = error_fields(decode_json(answer.content))
         except ValueError:
             fields = None
         if fields is None:
             # An HTML error page from a gateway: keep the status, show the start of the body.
-            return self._api_error(answer, operation, None, f"(not a DashScope error body: {self._snippet(answer)!r})", None)
-        return self._api_error(answer, operation, *fields)
+            body = f"(not a DashScope error body: {self._snippet(answer)!r})"
+            return self._api_error(answer, operation, None, body, None, compat)
+        return self._api_error(answer, operation, *fields, compat)
 
     def _api_error(self, answer: Answer, operation: str, code: str | None, message: str | None,
-                   request_id: str | None, *, kind: int | None = None) -> APIError:
+                   request_id: str | None, compat: bool, *, kind: int | None = None) -> APIError:
         return error_for_status(
             answer.status_code,
             self._redact(code or "") or None,
@@ -361,6 +362,7 @@ class ApiCalls:
             workspace=self.workspace,
             retry_after=parse_retry_after(answer.header("Retry-After")),
             kind=kind,
+            conversations=compat,
         )
 
     async def _iter_pages(self, path: str, params_for: Callable[[str | None], dict[str, Any]], *,
@@ -398,7 +400,7 @@ class ApiCalls:
                 if guess and guess not in seen:
                     pending, sent = fetch(guess)
                     await on_the_wire(pending, sent)
-                items, next_cursor = self._page_items(answer, operation)
+                items, next_cursor = self._page_items(answer, operation, compat)
                 if next_cursor is not None and next_cursor in seen:
                     trail = " → ".join(str(c) for c in [*seen[seen.index(next_cursor):], next_cursor])
                     raise ProtocolError(operation, 200, self._redact(trail)[:200],
@@ -417,9 +419,9 @@ class ApiCalls:
             if pending is not None:
                 _discard(pending)
 
-    def _page_items(self, answer: Answer, operation: str) -> tuple[list[dict[str, Any]], str | None]:
+    def _page_items(self, answer: Answer, operation: str, compat: bool) -> tuple[list[dict[str, Any]], str | None]:
         """A list page's objects and the cursor of the page after it (None at the end)."""
-        data = self._decode(answer, operation)
+        data = self._decode(answer, operation, compat)
         items = data.get("data")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ProtocolError(operation, answer.status_code, self._snippet(answer),
