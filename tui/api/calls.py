@@ -85,7 +85,7 @@ def decode_json(body: bytes) -> Any:
             raise TooDeep("the JSON is nested too deeply") from None
 
 
-_HAS_MORE = re.compile(rb'"has_more"\s*:\s*true')
+_HAS_MORE = re.compile(rb'"has_more"\s*:\s*(true|false)')
 _LAST_ID = re.compile(rb'"last_id"\s*:\s*"([A-Za-z0-9_.:-]{1,256})"')
 
 
@@ -93,14 +93,14 @@ def peek_next_cursor(body: bytes) -> str | None:
     """A guess at a list response's next cursor, read from the raw bytes without decoding.
 
     The page's `last_id` and `has_more` sit after or before its `data`, so only the last
-    and first few hundred bytes are searched. An object's metadata could hold a key
-    `last_id` too, so this is only ever a guess, confirmed once the page is decoded.
+    and first few hundred bytes are searched (the last pair at the end, the first at the
+    start). An object could hold such keys too, so this is only ever a guess, confirmed
+    once the page is decoded.
     """
-    for region in (body[-512:], body[:512]):
-        if _HAS_MORE.search(region):
-            found = _LAST_ID.findall(region)
-            if found:
-                return found[-1].decode("ascii")
+    for region, pick in ((body[-512:], -1), (body[:512], 0)):
+        more, found = _HAS_MORE.findall(region), _LAST_ID.findall(region)
+        if more and found:
+            return found[pick].decode("ascii") if more[pick] == b"true" else None
     return None
 
 
