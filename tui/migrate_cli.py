@@ -40,7 +40,9 @@ class ProgressBar:
         done = sum(1 for _, _, finished in self.states.values() if finished)
         read = sum(r for r, _, _ in self.states.values())
         written = sum(w for _, w, _ in self.states.values())
-        filled = round(self.WIDTH * (written / read if read else done / max(1, self.threads)))
+        # Each thread is an equal share; a running one counts by the part of what was read that is written.
+        share = sum(1.0 if finished else (w / r if r else 0.0) for r, w, finished in self.states.values())
+        filled = round(self.WIDTH * share / max(1, self.threads))
         bar = "#" * filled + "·" * (self.WIDTH - filled)
         self.stream.write(f"\r\x1b[K[{bar}] {done}/{self.threads} threads · {written}/{read} items")
         self.stream.flush()
@@ -117,6 +119,7 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
         if dry_run:
             await _dry_run(client, record, thread_ids, into=into, non_text=non_text, as_json=as_json)
             return False
+        record.claim()
         bar = ProgressBar(sys.stderr, len(set(thread_ids))) if sys.stderr.isatty() else None
         migrator = Migrator(client, record, Options(into=into, jobs=jobs, non_text=non_text, again=again),
                             on_progress=bar.update if bar else None)

@@ -215,3 +215,17 @@ def test_commands_against_a_real_server(run, live_server):
     assert ok(run(*url, "threads", "delete", thread_id)).strip() == f"deleted {thread_id}"
     # The default embedded database was never touched.
     assert run("conversations", "get", conv_id).exit_code == 1
+
+
+def test_hostile_server_text_is_inert_in_every_view_for_people(run):
+    evil = "x\x1b]0;pwned\x07 \x1b[2J \u202e y"
+    conv_id = new_conversation(run, "--metadata", f"k\x1b[31m={evil}", "--item", f"user:{evil}")
+    item_id = json.loads(ok(run("items", "list", conv_id, "--json")))["data"][0]["id"]
+    views = [ok(run("conversations", "get", conv_id)), ok(run("items", "list", conv_id)),
+             ok(run("items", "list", conv_id, "--all")), ok(run("items", "get", conv_id, item_id)),
+             ok(run("conversations", "update", conv_id, "--metadata", f"k={evil}")), ok(run("grep", conv_id, "pwned"))]
+    for view in views:
+        assert "\x1b" not in view and "\x07" not in view and "\u202e" not in view
+        assert "x␛]0;pwned␇ ␛[2J <U+202E> y" in view
+    as_json = json.loads(ok(run("items", "get", conv_id, item_id, "--json")))
+    assert as_json["content"][0]["text"] == evil  # --json is the API's JSON: escaped by JSON, not altered

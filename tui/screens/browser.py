@@ -376,4 +376,3 @@ class BrowserScreen(Screen):
             report(self.app, exc)
             return
         self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
-
