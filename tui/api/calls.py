@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import pydantic_core
@@ -23,6 +23,7 @@ from tui import __version__
 from tui.api.errors import (
     CODE_STATUS,
     APIError,
+    NotFoundError,
     OutcomeUnknownError,
     ProtocolError,
     TransportError,
@@ -31,9 +32,11 @@ from tui.api.errors import (
     redact,
 )
 from tui.api.exchange import DEFAULT_MAX_RESPONSE_BYTES, Answer, AnswerTooLarge, DeadlineExceeded, Exchange, Timeouts
+from tui.api.models import WireObject, parse_wire
 from tui.api.validation import ValidationError
 
 log = logging.getLogger("tui.api")
+D = TypeVar("D", bound=WireObject)
 
 REGION_URLS = {
     "intl": "https://dashscope-intl.aliyuncs.com/api/v1",
@@ -252,6 +255,7 @@ class ApiCalls:
         if self.workspace and not compat:
             headers["X-DashScope-WorkSpace"] = self.workspace
         attempt = 0
+        landed = False  # an earlier try may have been carried out (its answer was lost)
         while True:
             attempt += 1
             last = attempt >= self.max_tries
@@ -268,6 +272,7 @@ class ApiCalls:
                     if create and not failure.never_sent and isinstance(failure.error, TransportError):
                         raise OutcomeUnknownError(operation, failure.error) from None
                     raise failure.error from None
+                landed = landed or not failure.never_sent
                 log.info("%s: %s, try %d of %d", operation, type(exc).__name__, attempt, self.max_tries)
                 await self._sleep(self._backoff(attempt, None))
                 continue
@@ -276,6 +281,8 @@ class ApiCalls:
             if answer.status_code < 400:
                 raise self._redirected(answer, operation)
             error = self._error(answer, operation, compat)
+            error.earlier_try_may_have_landed = landed
+            landed = landed or answer.status_code >= 500
             if safe and not last and answer.status_code in RETRY_STATUSES:
                 wait = self._backoff(attempt, error.retry_after)
                 log.info("%s: HTTP %d, retrying in %.2f s (try %d of %d)", operation, answer.status_code, wait, attempt, self.max_tries)
@@ -284,6 +291,18 @@ class ApiCalls:
             if create and (answer.status_code >= 500 or answer.status_code == 408):
                 raise OutcomeUnknownError(operation, error)
             raise error
+
+    async def _delete(self, path: str, model: type[D], object_id: str, *, operation: str, compat: bool = False) -> D:
+        """A delete; a 404 on a retry whose earlier try may have been carried out is that
+        try's success (its answer was lost), not an error."""
+        try:
+            data = await self._call("DELETE", path, operation=operation, compat=compat)
+        except NotFoundError as error:
+            if not error.earlier_try_may_have_landed:
+                raise
+            log.info("%s: gone on a retry after a lost answer: deleted", operation)
+            return model(id=object_id, object=model.model_fields["object"].default, deleted=True)
+        return parse_wire(model, data, operation)
 
     def _failure(self, operation: str, exc: Exception) -> Failure:
         """What an exception from the exchange means, as an error a person can read."""

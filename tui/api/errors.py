@@ -77,6 +77,9 @@ class APIError(ThreadscopeError):
         self.request_id = make_inert(request_id) if request_id else None
         self.operation = operation
         self.retry_after = retry_after
+        # Set by the client when a retried call failed after an earlier try may have been
+        # carried out: a delete's 404 then most likely means that try deleted it.
+        self.earlier_try_may_have_landed = False
         if hint is not None:
             self.hint = hint
         super().__init__(self._summary())
