@@ -225,7 +225,7 @@ def _check_metadata_option(data: Any, hint: str) -> dict[str, str]:
 @global_options
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """threadscope: browse DashScope Assistant API threads from the terminal.
+    """threadscope: browse DashScope threads and conversations from the terminal.
 
     With no key (DASHSCOPE_API_KEY) and no --base-url, everything runs on the embedded
     emulator with demo data.
@@ -304,7 +304,7 @@ def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key
 @main.group()
 @global_options
 def threads() -> None:
-    """Create and inspect threads."""
+    """Create, read, update and delete threads."""
 
 
 @threads.command("create")

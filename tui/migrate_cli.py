@@ -7,6 +7,7 @@ a terminal. Exit 0 when every thread is verified, 1 otherwise, 2 for usage error
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from typing import Any, TextIO
@@ -99,12 +100,7 @@ def migrate(thread_ids: tuple[str, ...], into: str | None, jobs: int, non_text: 
     settings = current_settings()
     if settings.read_only and not dry_run:
         fail_usage(f"{settings.read_only_reason()}: migrate writes conversations (--dry-run only reads)")
-    try:
-        failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: the record keeps every confirmed batch; run the same command again to resume",
-                   err=True)
-        sys.exit(130)
+    failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
     if failed:
         sys.exit(1)
 
@@ -138,6 +134,9 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
         if bar:
             bar.clear()
         return failed
+    except asyncio.CancelledError:  # ctrl+c: run_api says "interrupted" and exits 130
+        click.echo("\nthe record keeps every confirmed batch; run the same command again to resume", err=True)
+        raise
     finally:
         record.close()
 
