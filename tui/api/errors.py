@@ -203,8 +203,8 @@ def error_for_status(
     if wanted == 404:
         hint = ("check the id; conversations live in one region: the key and --region (or --compat-base-url) "
                 "must match where it was created") if conversations else (
-                "check the id; threads live in one region and workspace: the key, --region and --workspace "
-                "must match where it was created")
+                "check the id; threads and conversations live in one region (threads also in one workspace): "
+                "the key, --region and --workspace must match where it was created")
         return NotFoundError(status, code, message, request_id, hint=hint, **kwargs)
     if wanted == 429:
         hint = "rate limited: wait a moment and try again" + (f" (the server asked for {retry_after:g} s)" if retry_after else "")
