@@ -272,3 +272,16 @@ async def test_an_item_page_of_the_wrong_shape_is_a_protocol_error():
         with pytest.raises(ProtocolError) as info:
             await client.list_items("conv_1")
     assert "'data.0.id: " in str(info.value)
+
+
+async def test_hints_on_the_conversation_routes_do_not_send_people_to_workspaces():
+    body = {"error": {"message": "Incorrect API key", "type": "invalid_request_error", "code": "invalid_api_key"}}
+    async with DashScopeClient(api_key=SENTINEL_KEY, region="intl", transport=Scripted((401, body)).transport) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.retrieve_conversation("conv_1")
+        assert "--region cn" in info.value.hint and "workspace" not in info.value.hint
+    server = Scripted((404, {"error": {"message": "gone", "type": "invalid_request_error", "code": "not_found"}}))
+    async with client_on(server) as client:
+        with pytest.raises(NotFoundError) as info:
+            await client.retrieve_item("conv_1", "msg_1")
+    assert "conversations live in one region" in info.value.hint and "workspace" not in info.value.hint
