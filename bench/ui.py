@@ -68,6 +68,7 @@ import time
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as tui.__main__.run does
 from tui.cli import main
 from tui.screens.browser import BrowserScreen
+from tui.store import Change
 
 show = BrowserScreen._on_store_change
 
@@ -78,7 +79,7 @@ def painted(screen):
 def show_then_report(screen, what):
     # Asked for first: it runs right after the frame that paints the list, before the
     # detail pane's render that the browser queues for after that same frame.
-    if what == "page" and screen.store.page:
+    if what is Change.PAGE and screen.store.page:
         screen.call_after_refresh(painted, screen)
     show(screen, what)
 

@@ -1,4 +1,4 @@
-"""ThreadscopeApp: composes the screens, owns the client, the ledger and the clipboard."""
+"""ThreadscopeApp: start-up and navigation between screens; the session core (tui/session) does the rest."""
 
 from __future__ import annotations
 

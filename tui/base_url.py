@@ -8,12 +8,16 @@ from urllib.parse import urlsplit
 
 API_PATH = "/api/v1"
 _DOTTED_NUMBERS = re.compile(r"[0-9.]+")
+_BLANK_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
 
 
 def base_url_problem(url: str) -> str | None:
     """What is wrong with `url` as an API base URL, or None when requests can go to it."""
+    blank = _BLANK_OR_CONTROL.search(url)
+    if blank:
+        return f"it holds a space or control character at position {blank.start()} (a stray quote or newline?)"
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port  # a port out of 0-65535 raises here
     except ValueError as exc:
         return f"not a valid URL ({exc})"
@@ -22,6 +26,8 @@ def base_url_problem(url: str) -> str | None:
     host = parts.hostname
     if not host:
         return "it names no host"
+    if parts.username is not None or parts.password is not None:
+        return "it holds a user name or password, which errors would print; the API key is the credential"
     if _DOTTED_NUMBERS.fullmatch(host):
         try:
             ipaddress.IPv4Address(host)
@@ -32,10 +38,15 @@ def base_url_problem(url: str) -> str | None:
     import httpx  # the one that will send the requests has the last word (IDNA, characters)
 
     try:
-        httpx.URL(url.strip())
+        httpx.URL(url)
     except httpx.InvalidURL as exc:
         return f"not a valid URL ({exc})"
     return None
+
+
+def shown_url(url: str) -> str:
+    """The URL as an error may print it: any user name and password in it replaced by ***."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1***@", url)
 
 
 def path_looks_wrong(url: str) -> bool:

@@ -20,7 +20,7 @@ import click
 from tui import __version__
 from tui.api.errors import APIError, NotFoundError, ProtocolError, ThreadscopeError, TransportError
 from tui.api.validation import ValidationError, check_metadata
-from tui.base_url import base_url_problem, path_looks_wrong, with_api_path
+from tui.base_url import base_url_problem, path_looks_wrong, shown_url, with_api_path
 from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
 from tui.inert import make_inert
@@ -105,7 +105,7 @@ def check_base_url(settings: Settings | None, given: dict[str, Any]) -> None:
             continue
         problem = base_url_problem(value)
         if problem:
-            fail_usage(f"{source} {value!r}: {problem}")
+            fail_usage(f"{source} {shown_url(value)!r}: {problem}")
 
 
 def fail_usage(message: str) -> None:
@@ -225,7 +225,7 @@ def _check_metadata_option(data: Any, hint: str) -> dict[str, str]:
 @global_options
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """threadscope: browse DashScope Assistant API threads from the terminal.
+    """threadscope: browse DashScope threads and conversations from the terminal.
 
     With no key (DASHSCOPE_API_KEY) and no --base-url, everything runs on the embedded
     emulator with demo data.
@@ -246,7 +246,11 @@ def run_tui(settings: Settings, thread_id: str | None) -> None:
         finally:
             await client.aclose()
 
-    asyncio.run(session())
+    try:
+        asyncio.run(session())
+    except KeyboardInterrupt:  # before the app owns the terminal (once it runs, ctrl+c is a key)
+        echo("interrupted", err=True)
+        sys.exit(130)
 
 
 @main.command("open")
@@ -261,7 +265,7 @@ def open_thread(thread_id: str) -> None:
 
 @main.command()
 # Only what serving means: the client's options (base URL, region, demo, workspace, profile) are not.
-@global_options(exclude=("api_key", "base_url", "region", "demo", "workspace", "profile"))
+@global_options(exclude=("api_key", "base_url", "compat_base_url", "region", "demo", "workspace", "profile"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --api-key).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")
@@ -300,7 +304,7 @@ def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key
 @main.group()
 @global_options
 def threads() -> None:
-    """Create and inspect threads."""
+    """Create, read, update and delete threads."""
 
 
 @threads.command("create")

@@ -14,11 +14,11 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -62,15 +62,6 @@ class Profile(BaseModel):
     read_only: bool = False
 
 
-def page_size_in_range(value: int | str) -> int | str:
-    """1–100 (what the server accepts as a list limit), or "auto"."""
-    if isinstance(value, int) and not 1 <= value <= 100:
-        bound = ("greater_than_equal", "greater than or equal to", 1) if value < 1 else (
-            "less_than_equal", "less than or equal to", 100)
-        raise PydanticCustomError(bound[0], f"Input should be {bound[1]} {{limit}}", {"limit": bound[2]})
-    return value
-
-
 class ConfigFile(BaseSettings):
     """The whole config.toml (the file is the only source: no environment variable sets these)."""
 
@@ -80,7 +71,7 @@ class ConfigFile(BaseSettings):
     profiles: dict[str, Profile] = Field(default_factory=empty_dict)
     theme: str = "threadscope-dark"
     # "auto": as many rows as the message list shows (1–100); a number always wins.
-    page_size: Annotated[int | Literal["auto"], AfterValidator(page_size_in_range)] = "auto"
+    page_size: int | Literal["auto"] = "auto"
     # binding id -> keys: "right,l" or ["right", "l"] (Textual's keymap takes the comma form)
     keymap: dict[str, str | list[str]] = Field(default_factory=empty_dict)
     auto_refresh: float = Field(default=0.0, ge=0.0)  # seconds between polls of the newest page; 0 = off
@@ -94,6 +85,20 @@ class ConfigFile(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_dir() / "config.toml"))
+
+    @field_validator("page_size", mode="before")
+    @classmethod
+    def _page_size_in_range(cls, value: object) -> object:
+        # One message for the whole field (a union would report each of its members).
+        if value == "auto":
+            return value
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise PydanticCustomError("page_size", 'Input should be a number from 1 to 100, or "auto"')
+        if not 1 <= value <= 100:
+            kind, words, limit = (("greater_than_equal", "greater than or equal to", 1) if value < 1
+                                  else ("less_than_equal", "less than or equal to", 100))
+            raise PydanticCustomError(kind, f"Input should be {words} {{limit}}", {"limit": limit})
+        return value
 
     @field_validator("keymap")
     @classmethod

@@ -13,7 +13,7 @@ inside annotations, tool-call names and arguments, and the strings inside a plug
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,11 +163,18 @@ def match_object(raw: Mapping[str, Any], query: Query) -> tuple[str, Snippet] | 
     return None
 
 
-async def find(objects: AsyncIterable[Any], query: Query) -> AsyncIterator[Match]:
-    """A `Match` for every object of the stream (in its order) that the query matches, as found."""
+async def find(objects: AsyncIterable[Any], query: Query, *,
+               progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
+    """A `Match` for every object of the stream (in its order) that the query matches, as found.
+
+    `progress(seen)` is called after every `PAGE_SIZE` objects and once at the end, so a
+    progress line can move while nothing matches.
+    """
     position = 0
     async for obj in objects:
         position += 1
+        if progress is not None and position % PAGE_SIZE == 0:
+            progress(position)
         raw = obj if isinstance(obj, Mapping) else obj.raw
         found = match_object(raw, query)
         if found is not None:
@@ -175,6 +182,8 @@ async def find(objects: AsyncIterable[Any], query: Query) -> AsyncIterator[Match
             role = raw.get("role")
             yield Match(str(raw.get("id", "")), position, role if isinstance(role, str) else None,
                         created if isinstance(created, int) and not isinstance(created, bool) else None, *found)
+    if progress is not None:
+        progress(position)
 
 
 def is_conversation(target_id: str) -> bool:
@@ -182,10 +191,11 @@ def is_conversation(target_id: str) -> bool:
     return target_id.startswith("conv_")
 
 
-def find_in(client: Any, target_id: str, query: Query) -> AsyncIterator[Match]:
+def find_in(client: Any, target_id: str, query: Query, *,
+            progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
     """`find` over every message of a thread, or item of a conversation (`conv_…`), oldest first."""
     if is_conversation(target_id):
         source = client.iter_raw_items(target_id, order="asc", page_size=PAGE_SIZE)
     else:
         source = client.iter_raw_messages(target_id, order="asc", page_size=PAGE_SIZE)
-    return find(source, query)
+    return find(source, query, progress=progress)

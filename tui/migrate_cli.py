@@ -7,6 +7,7 @@ a terminal. Exit 0 when every thread is verified, 1 otherwise, 2 for usage error
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from typing import Any, TextIO
@@ -40,7 +41,9 @@ class ProgressBar:
         done = sum(1 for _, _, finished in self.states.values() if finished)
         read = sum(r for r, _, _ in self.states.values())
         written = sum(w for _, w, _ in self.states.values())
-        filled = round(self.WIDTH * (written / read if read else done / max(1, self.threads)))
+        # Each thread is an equal share; a running one counts by the part of what was read that is written.
+        share = sum(1.0 if finished else (w / r if r else 0.0) for r, w, finished in self.states.values())
+        filled = round(self.WIDTH * share / max(1, self.threads))
         bar = "#" * filled + "·" * (self.WIDTH - filled)
         self.stream.write(f"\r\x1b[K[{bar}] {done}/{self.threads} threads · {written}/{read} items")
         self.stream.flush()
@@ -97,12 +100,7 @@ def migrate(thread_ids: tuple[str, ...], into: str | None, jobs: int, non_text: 
     settings = current_settings()
     if settings.read_only and not dry_run:
         fail_usage(f"{settings.read_only_reason()}: migrate writes conversations (--dry-run only reads)")
-    try:
-        failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: the record keeps every confirmed batch; run the same command again to resume",
-                   err=True)
-        sys.exit(130)
+    failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
     if failed:
         sys.exit(1)
 
@@ -117,6 +115,7 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
         if dry_run:
             await _dry_run(client, record, thread_ids, into=into, non_text=non_text, as_json=as_json)
             return False
+        record.claim()
         bar = ProgressBar(sys.stderr, len(set(thread_ids))) if sys.stderr.isatty() else None
         migrator = Migrator(client, record, Options(into=into, jobs=jobs, non_text=non_text, again=again),
                             on_progress=bar.update if bar else None)
@@ -135,6 +134,9 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
         if bar:
             bar.clear()
         return failed
+    except asyncio.CancelledError:  # ctrl+c: run_api says "interrupted" and exits 130
+        click.echo("\nthe record keeps every confirmed batch; run the same command again to resume", err=True)
+        raise
     finally:
         record.close()
 

@@ -161,3 +161,27 @@ async def test_safe_conversation_calls_retry_through_faults(emulator_app, route)
         assert (await client.retrieve_conversation(conv.id)).id == conv.id
         assert (await client.update_conversation(conv.id, metadata={"k": "v"})).metadata == {"k": "v"}
     assert (faults.seen["list_items"], faults.seen["get_conversation"], faults.seen["update_conversation"]) == (3, 2, 3)
+
+
+async def test_iter_items_asks_for_the_next_page_before_this_one_is_consumed(live_server):
+    import httpx
+
+    server = live_server()
+    started: list[str | None] = []
+
+    class Recording(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request):
+            if request.method == "GET":
+                started.append(request.url.params.get("after"))
+            return await super().handle_async_request(request)
+
+    async with DashScopeClient(api_key="k", base_url=server.base_url, transport=Recording()) as client:
+        conv = await client.create_conversation(items=[say("user", f"m{i}") for i in range(20)])
+        await client.create_items(conv.id, [say("user", f"m{i}") for i in range(20, 25)])
+        at_page_start, count = [], 0
+        async for _ in client.iter_items(conv.id, page_size=10):
+            if count % 10 == 0:
+                at_page_start.append(len(started))
+            count += 1
+    assert count == 25
+    assert at_page_start == [2, 3, 3]  # when a page's first item is handed out, the next page was asked for

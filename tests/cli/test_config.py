@@ -73,6 +73,7 @@ def test_custom_base_url_from_the_sdk_variable(monkeypatch):
     ("text", "expected"),
     [
         ("page_size = 500\n", "config.toml: page_size: Input should be less than or equal to 100"),
+        ("page_size = 'lots'\n", 'config.toml: page_size: Input should be a number from 1 to 100, or "auto"'),
         ('[profiles.a]\nregion = "eu"\n', "config.toml: profiles.a.region: Input should be 'intl' or 'cn'"),
         ("[profiles.a\n", "config.toml: not valid TOML"),
         ('[profiles.a]\nregoin = "cn"\n', "config.toml: profiles.a.regoin: Extra inputs are not permitted"),
@@ -86,6 +87,12 @@ def test_bad_config_file_is_one_clear_line(text, expected):
     assert message.startswith(path)
     assert expected in message
     assert "\n" not in message
+
+
+def test_page_size_is_auto_unless_a_number_is_given():
+    assert resolve_settings().page_size == "auto"
+    write_config("page_size = 30\n")
+    assert resolve_settings().page_size == 30
 
 
 def test_unknown_profile_names_the_known_ones():

@@ -215,3 +215,58 @@ def test_commands_against_a_real_server(run, live_server):
     assert ok(run(*url, "threads", "delete", thread_id)).strip() == f"deleted {thread_id}"
     # The default embedded database was never touched.
     assert run("conversations", "get", conv_id).exit_code == 1
+
+
+def test_hostile_server_text_is_inert_in_every_view_for_people(run):
+    evil = "x\x1b]0;pwned\x07 \x1b[2J \u202e y"
+    conv_id = new_conversation(run, "--metadata", f"k\x1b[31m={evil}", "--item", f"user:{evil}")
+    item_id = json.loads(ok(run("items", "list", conv_id, "--json")))["data"][0]["id"]
+    views = [ok(run("conversations", "get", conv_id)), ok(run("items", "list", conv_id)),
+             ok(run("items", "list", conv_id, "--all")), ok(run("items", "get", conv_id, item_id)),
+             ok(run("conversations", "update", conv_id, "--metadata", f"k={evil}")), ok(run("grep", conv_id, "pwned"))]
+    for view in views:
+        assert "\x1b" not in view and "\x07" not in view and "\u202e" not in view
+        assert "x␛]0;pwned␇ ␛[2J <U+202E> y" in view
+    as_json = json.loads(ok(run("items", "get", conv_id, item_id, "--json")))
+    assert as_json["content"][0]["text"] == evil  # --json is the API's JSON: escaped by JSON, not altered
+
+
+def test_the_commands_as_processes_against_threadscope_serve(tmp_path):
+    """As a user runs them: `threadscope serve` in one process, the commands in others, one --base-url."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.cli.test_serve import free_port
+
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DASHSCOPE_API_KEY": "local-secret"}
+    server = subprocess.Popen([sys.executable, "-m", "tui", "serve", "--port", str(port), "--db", str(tmp_path / "s.db"),
+                               "--api-key", "local-secret"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env)
+    try:
+        assert server.stdout.readline().startswith("threadscope emulator on")  # listening from here on
+
+        def cli(*args):
+            proc = subprocess.run([sys.executable, "-m", "tui", "--base-url", f"http://127.0.0.1:{port}/api/v1", *args],
+                                  capture_output=True, text=True, env=env, timeout=60)
+            assert "Traceback" not in proc.stderr and "local-secret" not in proc.stdout + proc.stderr
+            return proc
+
+        conv_id = cli("conversations", "create", "--item", "user:hello", "--metadata", "via=serve").stdout.strip()
+        assert conv_id.startswith("conv_")
+        assert cli("items", "create", conv_id, "--content", "ok", "--role", "assistant").returncode == 0
+        found = [json.loads(line) for line in cli("grep", conv_id, "re:^(hello|ok)$", "--json").stdout.splitlines()]
+        assert [(m["position"], m["role"]) for m in found] == [(1, "user"), (2, "assistant")]
+        exported = cli("export", conv_id, "--format", "jsonl").stdout.splitlines()
+        assert [json.loads(line)["content"][0]["text"] for line in exported] == ["hello", "ok"]
+        assert cli("grep", conv_id, "absent").returncode == 1
+        refused = cli("--api-key", "wrong-key", "conversations", "get", conv_id)
+        assert refused.returncode == 1 and "HTTP 401" in refused.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -64,13 +64,18 @@ def one_line_error(result) -> str:
     ("garbage", "it must start with http:// or https://"),
     ("ftp://example.com/api/v1", "it must start with http:// or https://"),
     ("http:///api/v1", "it names no host"),
+    (" http://127.0.0.1:8765/api/v1", "it holds a space or control character at position 0"),
+    ("http://127.0.0.1:8765/api/v1\n", "it holds a space or control character at position 28"),
+    ("http://exa mple.com/api/v1", "it holds a space or control character at position 10"),
+    ("http://user:secret-pw@127.0.0.1:8765/api/v1", "it holds a user name or password"),
 ])
 @pytest.mark.parametrize("command", [("messages", "list", THREAD), ("threads", "create"), ()])
 def test_a_bad_base_url_is_a_usage_error_in_one_line(run, url, words, command):
     result = run("--base-url", url, *command)
     assert result.exit_code == 2
     line = one_line_error(result)
-    assert line.startswith(f"error: --base-url {url!r}: ") and words in line
+    assert line.startswith(f"error: --base-url {url.replace('user:secret-pw@', '***@')!r}: ") and words in line
+    assert "secret-pw" not in result.output
 
 
 def test_a_bad_base_url_from_the_environment_names_the_variable(run):
@@ -228,6 +233,9 @@ LONE = ('{"id":"message_1","object":"thread.message","created_at":1711000000000,
     ("messages", "list", THREAD),
     ("messages", "list", THREAD, "--json"),
     ("messages", "list", THREAD, "--all"),
+    ("grep", THREAD, "half"),
+    ("grep", THREAD, "half", "--json"),
+    ("export", THREAD, "--format", "md"),
 ])
 def test_a_lone_surrogate_from_the_server_prints_escaped(run, fake_server, args):
     page = '{"object":"list","data":[LONE],"first_id":"message_1","last_id":"message_1","has_more":false}'
@@ -236,7 +244,9 @@ def test_a_lone_surrogate_from_the_server_prints_escaped(run, fake_server, args)
                                                headers={"Content-Type": "application/json"}))
     result = run(*args)
     assert result.exit_code == 0, result.stderr
-    if "--json" in args or "--all" in args:
+    if args[0] in ("grep", "export"):
+        assert "half \\ud800 an emoji" in result.output or '"snippet":"half \\ud800 an emoji"' in result.output
+    elif "--json" in args or "--all" in args:
         first = json.loads(result.output.splitlines()[0]) if "--all" in args else json.loads(result.output)
         message = first if "--all" in args or "get" in args else first["data"][0]
         assert message["content"][0]["text"]["value"] == "half \ud800 an emoji"  # the same JSON, escaped
@@ -261,6 +271,19 @@ def test_ctrl_c_during_a_command_is_one_line_and_exit_130(run, monkeypatch):
 
     monkeypatch.setattr(DashScopeClient, "list_messages", interrupted)
     result = run("messages", "list", THREAD)
+    assert result.exit_code == 130
+    assert one_line_error(result) == "interrupted"
+
+
+@pytest.mark.parametrize("args", [(), ("open", THREAD)])
+def test_ctrl_c_while_the_tui_starts_is_one_line_and_exit_130(run, monkeypatch, args):
+    from tui.app import ThreadscopeApp
+
+    async def interrupted(self, *a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ThreadscopeApp, "run_async", interrupted)
+    result = run(*args)
     assert result.exit_code == 130
     assert one_line_error(result) == "interrupted"
 

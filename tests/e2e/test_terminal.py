@@ -44,9 +44,11 @@ def test_open_a_thread_and_copy_an_id_through_the_terminal(term):
     term.keys("Escape")  # back to the ledger; the agent loop is the fifth demo thread
     term.wait_for("Agent loop")
     term.keys("Down", "Down", "Down", "Down", "Enter")
-    term.wait_for("messages 1–20 · newest first")
+    term.wait_for("messages 1–38 · newest first")  # page_size auto: the 38 rows a 40-line terminal shows
     term.keys("n")
-    term.wait_for("messages 21–40 · newest first")
+    term.wait_for("messages 39–76 · newest first")
+    term.keys(*["j"] * 38)  # held j: off the last row onto the next page
+    term.wait_for("messages 77–114 · newest first")
     term.keys("q")
     assert term.wait_dead()
 
@@ -88,3 +90,18 @@ def test_leaving_restores_the_terminal(isolated_user_dirs, leave):
         assert (work / "before").read_text() == (work / "after").read_text()
     finally:
         term.close()
+
+
+def test_s_s_p_keeps_a_full_page(term):
+    """Issue 18: `s`, `s`, `p` used to leave "no messages" on the order bot thread."""
+    term.wait_for(ORDER_BOT)
+    term.keys("Enter")
+    term.wait_for("messages 1–9 · newest first")
+    term.keys("s")
+    term.wait_for("messages 1–9 · oldest first")
+    term.keys("s", "p")
+    term.wait_for("This is the first page.")
+    screen = term.wait_for("messages 1–9 · newest first")
+    assert "no messages" not in screen and NEWEST[:16] in screen
+    term.keys("q")
+    assert term.wait_dead()

@@ -139,6 +139,17 @@ def test_matches_are_yielded_as_found_not_after_the_whole_stream():
     assert match.position == 2 and consumed == 2
 
 
+def test_progress_is_reported_while_nothing_matches_and_at_the_end():
+    seen = []
+
+    async def run():
+        objects = [message(i, "miss") for i in range(1, 251)]
+        return [m async for m in find(stream(objects), parse_query("hit"), progress=seen.append)]
+
+    assert asyncio.run(run()) == []
+    assert seen == [100, 200, 250]
+
+
 def test_models_with_raw_are_accepted_as_well_as_dicts():
     from tui.api.models import Item, Message
 

@@ -109,6 +109,9 @@ class ModelServer:
                 "last_id": data[-1]["id"] if data else None, "has_more": start + limit < len(ordered)}
 
 
+    list_items_raw = list_items
+
+
 class FakeClock:
     """Time that moves only when someone sleeps."""
 

@@ -129,7 +129,7 @@ def test_the_progress_bar_counts_threads_and_items_on_one_line():
     bar = ProgressBar(stream, threads=2)
     bar.update(Progress("thread_a", read=40, written=20))
     bar.update(Progress("thread_b", read=20, written=20, done=True))
-    assert stream.getvalue().split("\r\x1b[K")[-1] == "[################········] 1/2 threads · 40/60 items"
+    assert stream.getvalue().split("\r\x1b[K")[-1] == "[##################······] 1/2 threads · 40/60 items"
     bar.clear()
     assert stream.getvalue().endswith("\r\x1b[K")
 
@@ -146,3 +146,30 @@ def test_into_appends_to_the_given_conversation_and_leaves_its_metadata(run, emb
     assert missing.exit_code == 1
     assert "retrieve conversation conv_00000000-0000-4000-8000-000000000000 failed: HTTP 404" in missing.stdout
     assert run("migrate", second, "--into", "conv_00000000-0000-4000-8000-000000000000").exit_code == 1  # not recorded
+
+
+def test_a_second_run_on_the_same_record_is_refused_while_the_first_holds_it(run, embedded_storage):
+    from tui.migrate import MigrationRecord
+
+    thread_id = seed_thread(embedded_storage, [{"role": "user", "texts": ["hi"]}])
+    settings = resolve_settings()
+    holder = MigrationRecord(settings.data_dir / RECORD_NAME, settings.backend_id)
+    holder.claim()
+    try:
+        busy = run("migrate", thread_id)
+        assert busy.exit_code == 1
+        assert "another threadscope migrate is writing with this record" in busy.stderr
+        assert run("migrate", thread_id, "--dry-run").exit_code == 0  # planning only reads
+    finally:
+        holder.close()
+    assert run("migrate", thread_id).exit_code == 0
+
+
+def test_the_record_is_readable_by_its_owner_only(run, embedded_storage):
+    import os
+    import stat
+
+    thread_id = seed_thread(embedded_storage, [{"role": "user", "texts": ["hi"], "metadata": {"email": "a@b.c"}}])
+    assert run("migrate", thread_id).exit_code == 0
+    record = resolve_settings().data_dir / RECORD_NAME
+    assert stat.S_IMODE(os.stat(record).st_mode) == 0o600

@@ -216,3 +216,97 @@ def test_into_appends_threads_one_after_another_and_keeps_what_was_there(tmp_pat
     assert [r.verified for r in results] == [True, True]
     texts = [signature(i)[1][0] for i in server.conversations[target]]
     assert texts == ["already here", *[f"a{i}" for i in range(25)], *[f"b{i}" for i in range(25)]]
+
+
+def test_reading_the_next_page_overlaps_writing_the_current_batch(tmp_path):
+    class Overlapping(ModelServer):
+        """The first write waits until the thread's second page has been asked for."""
+
+        def __init__(self):
+            super().__init__()
+            self.second_page = asyncio.Event()
+            self.pages = 0
+
+        async def list_messages_raw(self, thread_id, **kwargs):
+            self.pages += 1
+            if self.pages == 2:
+                self.second_page.set()
+            return await super().list_messages_raw(thread_id, **kwargs)
+
+        async def create_items(self, conversation_id, items):
+            if self.calls.count("create_items") == 0:
+                # Without overlap this waits forever; the timeout only turns a hang into a failure.
+                await asyncio.wait_for(self.second_page.wait(), 30)
+            return await super().create_items(conversation_id, items)
+
+    server = Overlapping()
+    thread_id = server.add_thread([message("t", "user", [f"m{i}"]) for i in range(250)])
+    record = MigrationRecord(tmp_path / "m.sqlite3", "model")
+    (result,) = asyncio.run(Migrator(server, record).run([thread_id]))
+    assert result.verified and result.items == 250
+
+
+def test_a_batch_the_server_refuses_fails_the_thread_and_a_rerun_says_so_again(world):
+    from tui.api.errors import InvalidParameterError
+
+    server, thread_id, path, clock = world
+
+    async def refuse(conversation_id, items):
+        raise InvalidParameterError(400, "invalid_parameter_error", "items.3.content is too long",
+                                    operation=f"create items in {conversation_id}")
+
+    server.create_items = refuse
+    result = run_once(server, path, clock, thread_id=thread_id)
+    assert result.error.startswith("batch 1 was refused: create items in conv_")
+    assert "items.3.content is too long" in result.error
+    again = run_once(server, path, clock, thread_id=thread_id)
+    assert again.already and again.error == result.error
+
+
+def test_jobs_threads_run_at_once_and_never_more(tmp_path):
+    class Counting(ModelServer):
+        def __init__(self):
+            super().__init__()
+            self.active = self.most = 0
+            self.both_writing = asyncio.Barrier(2)
+            self.met = False
+
+        async def retrieve_thread(self, thread_id):
+            self.active += 1
+            self.most = max(self.most, self.active)
+            return await super().retrieve_thread(thread_id)
+
+        async def create_items(self, conversation_id, items):
+            if not self.met:
+                # Two threads must be writing at the same time; a timeout turns a hang into a failure.
+                await asyncio.wait_for(self.both_writing.wait(), 30)
+                self.met = True
+            return await super().create_items(conversation_id, items)
+
+    server = Counting()
+    threads = [server.add_thread([message("t", "user", [f"{n}-{i}"]) for i in range(30)]) for n in range(5)]
+
+    def finished(progress):
+        if progress.done:
+            server.active -= 1
+
+    record = MigrationRecord(tmp_path / "m.sqlite3", "model")
+    results = asyncio.run(Migrator(server, record, Options(jobs=2), on_progress=finished).run(threads))
+    assert [r.verified for r in results] == [True] * 5
+    assert server.most == 2
+
+
+def test_a_thread_list_that_repeats_itself_is_an_error_before_anything_is_written(world):
+    server, thread_id, path, clock = world
+    first_page = server.list_messages_raw
+
+    async def stuck(thread_id, *, limit, order, after=None):
+        page = await first_page(thread_id, limit=limit, order=order)
+        return {**page, "has_more": True}  # always the first page, always "more"
+
+    server.list_messages_raw = stuck
+    result = run_once(server, path, clock, thread_id=thread_id)
+    assert "the thread listed the same message twice" in result.error
+    written = [signature(item)[1][0] for item in server.conversations[result.conversation_id]]
+    assert written == [f"m{i}" for i in range(40)]  # the first page's full batches, once; no repeat planned
+    assert "run the same command again to resume" in result.error

@@ -1,4 +1,5 @@
-"""kill -9 in the middle of a 2,000-message thread, then the same command again: exactly 2,000 items, in order."""
+"""kill -9 (or ctrl+c) in the middle of a 2,000-message thread, then the same command again: exactly 2,000
+items, in order; and the same with the server killed and restarted."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from tui.emulator.faults import parse_faults
 from tui.migrate import RECORD_NAME
@@ -43,7 +46,8 @@ def wait_for(condition, what: str, limit: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def test_sigkill_mid_thread_then_the_same_command_finishes_with_every_item_once(live_server, isolated_user_dirs):
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl+c"])
+def test_stopped_mid_thread_then_the_same_command_finishes_with_every_item_once(live_server, isolated_user_dirs, signum):
     server = live_server(faults="")
     thread_id = plain_thread(server.storage, COUNT)
     # Each write waits a little, so the kill lands while batches are still going out.
@@ -55,10 +59,16 @@ def test_sigkill_mid_thread_then_the_same_command_finishes_with_every_item_once(
     victim = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: confirmed_batches(record) >= 10 or victim.poll() is not None, "ten confirmed batches")
-        victim.send_signal(signal.SIGKILL)
+        victim.send_signal(signum)
     finally:
         victim.wait(timeout=30)
-    assert victim.returncode == -signal.SIGKILL, victim.stderr.read().decode()
+    stderr = victim.stderr.read().decode()
+    if signum == signal.SIGKILL:
+        assert victim.returncode == -signal.SIGKILL, stderr
+    else:
+        assert victim.returncode == 130, stderr
+        assert "the record keeps every confirmed batch; run the same command again to resume" in stderr
+        assert "Traceback" not in stderr
     assert 10 <= confirmed_batches(record) < COUNT // 20
 
     rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tui.migrate.mapping import batches, conversation_metadata, differences, map_message, signature
 
 from .model import message
@@ -78,3 +81,47 @@ def test_differences_name_the_count_and_each_item_that_differs():
         "item 2 (msg_2): expected assistant 'b', found assistant 'c'",
     ]
     assert differences(want, list(want)) == []
+
+
+def test_a_role_no_item_can_have_is_skipped_with_its_name():
+    mapped = map_message(message("thread_1", "tool", ["output"]))
+    assert mapped.item is None and mapped.skipped == "role 'tool' (an item cannot have it)"
+
+
+def test_a_batch_written_twice_is_named_as_the_extra_run_of_items():
+    def items(*texts):
+        return [{"role": "user", "content": [{"type": "input_text", "text": t}]} for t in texts]
+
+    found = items("a", "b", "c", "b", "c", "d")
+    ids = [f"msg_{i}" for i in range(1, 7)]
+    assert differences(items("a", "b", "c", "d"), found, ids) == [
+        "items 4–5 (msg_4 … msg_5) are extra: the same text appears once more where the thread has it once "
+        "(a batch written twice?); without them the conversation matches the thread"]
+
+
+def test_a_tool_call_of_another_shape_is_written_whole():
+    call = {"id": "call_2", "type": "code_interpreter", "code_interpreter": {"input": "1+1", "outputs": ["2"]}}
+    written = map_message(message("thread_1", "assistant", [""], tool_calls=[call]), "as-text")
+    assert written.item["content"][0]["text"] == (
+        'tool call code_interpreter {"id": "call_2", "type": "code_interpreter", '
+        '"code_interpreter": {"input": "1+1", "outputs": ["2"]}}')
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+messages_of_any_shape = st.fixed_dictionaries(
+    {}, optional={key: json_values for key in ("id", "role", "content", "metadata", "tool_calls", "plugin_call")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=messages_of_any_shape, non_text=st.sampled_from(["skip", "as-text"]))
+def test_a_message_of_any_shape_maps_to_an_item_the_api_takes_or_a_reason(raw, non_text):
+    from tui.api.validation import check_item
+
+    mapped = map_message(raw, non_text)
+    assert (mapped.item is None) != (mapped.skipped is None)
+    if mapped.item is not None:
+        check_item(mapped.item)

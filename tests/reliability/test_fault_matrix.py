@@ -9,6 +9,8 @@ import httpx
 import pytest
 from textual.widgets import Static
 
+from tests.conftest import SENTINEL_KEY, no_sleep
+from tui.api import DashScopeClient, OutcomeUnknownError, ThreadscopeError, Timeouts
 from tui.emulator.demo import AGENT_LOOP, EMPTY, ORDER_BOT
 from tui.emulator.faults import parse_faults
 from tui.screens.browser import BrowserScreen
@@ -182,6 +184,73 @@ async def test_compose(make_harness, server, fault):
         assert texts == ["exactly once"]  # one message, even when the first attempt did land
 
 
+# -- the client's rows: every conversation call × every fault, over real HTTP -------------------
+
+# fault → what the error says on the compatible-mode routes (the OpenAI-style envelope)
+CONV_FAULTS = {
+    **{fault: text for fault, text in FAULTS.items() if not fault.isdigit()},
+    "400": "HTTP 400 invalid_parameter_error",
+    "401": "HTTP 401 invalid_api_key",
+    "403": "HTTP 403 access_denied",
+    "404": "HTTP 404 not_found",
+    "429": "HTTP 429 rate_limit_exceeded",
+    "500": "HTTP 500 internal_error",
+    "502": "HTTP 502 bad_gateway",
+    "503": "HTTP 503 service_unavailable",
+}
+UNKNOWN_OUTCOME = {"500", "502", "503", "delay=5s", "reset", "html", "lost", "drop"}  # a create may have landed
+CONV_CALLS = {
+    "create_conversation": lambda c, conv, item: c.create_conversation(items=[{"role": "user", "content": "new"}]),
+    "get_conversation": lambda c, conv, item: c.retrieve_conversation(conv),
+    "update_conversation": lambda c, conv, item: c.update_conversation(conv, metadata={"k": "v"}),
+    "delete_conversation": lambda c, conv, item: c.delete_conversation(conv),
+    "create_items": lambda c, conv, item: c.create_items(conv, [{"role": "user", "content": "once"}]),
+    "list_items": lambda c, conv, item: c.list_items(conv),
+    "get_item": lambda c, conv, item: c.retrieve_item(conv, item),
+    "delete_item": lambda c, conv, item: c.delete_item(conv, item),
+}
+CREATES = {"create_conversation", "create_items"}
+
+
+@pytest.fixture
+def conv_server(live_server):
+    return live_server(faults="")
+
+
+def conv_cases():
+    for operation in CONV_CALLS:
+        for fault in [*CONV_FAULTS, *(("lost", "drop") if operation in CREATES else ())]:
+            yield pytest.param(operation, fault, id=f"{operation}-{fault}")
+
+
+@pytest.mark.parametrize(("operation", "fault"), conv_cases())
+async def test_conversation_call(conv_server, operation, fault):
+    async with DashScopeClient(api_key=SENTINEL_KEY, base_url=conv_server.base_url, sleep=no_sleep,
+                               timeouts=Timeouts(connect=2, read=0.5)) as client:
+        conv = await client.create_conversation(items=[{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}])
+        item = (await client.list_items(conv.id, limit=1)).data[0].id
+        call = CONV_CALLS[operation]
+        arm(conv_server, f"{operation}:{fault}")
+        with pytest.raises(ThreadscopeError) as info:
+            await call(client, conv.id, item)
+        text = info.value.describe()
+        assert SENTINEL_KEY not in f"{text} {info.value!r}"
+        if fault in CONV_FAULTS:
+            assert CONV_FAULTS[fault] in text, text
+        if fault.isdigit() and fault != "html":
+            assert "request_id" in text, text
+        create = operation in CREATES
+        assert isinstance(info.value, OutcomeUnknownError) == (create and fault in UNKNOWN_OUTCOME), type(info.value)
+        if create and fault in UNKNOWN_OUTCOME:
+            assert "may have landed on the server, so it was not sent again" in text
+        check_tries(conv_server, operation, fault, safe=not create)
+        arm(conv_server, "")
+        await call(client, conv.id, item)  # the same call works once the fault is gone
+        if operation == "create_items":  # never doubled: once if the lost answer landed, once more now
+            texts = [i.text async for i in client.iter_items(conv.id)]
+            assert texts == ["a", "b", *(["once"] if fault in ("lost", "drop") else []), "once"]
+
+
 # -- a hostile server (client-side guards), seen from the TUI ------------------------------------
 
 HOSTILE_THREAD = "thread_00000000-0000-4000-8000-000000000000"
@@ -206,7 +275,6 @@ HOSTILE_ANSWERS = {
 
 def hostile_harness(transport, base_url="http://hostile.test/api/v1", **client_options):
     from tests.conftest import Harness
-    from tui.api import DashScopeClient
     from tui.app import ThreadscopeApp
     from tui.config import resolve_settings
 
@@ -236,7 +304,6 @@ async def test_hostile_answer_when_opening_a_thread(answer):
 async def test_a_trickling_answer_ends_at_the_deadline_in_the_tui():
     from tests.api.test_hostile_server import trickle
     from tests.conftest import LiveServer
-    from tui.api import Timeouts
 
     server = LiveServer(trickle, None)
     try:

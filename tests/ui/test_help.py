@@ -34,3 +34,24 @@ def test_every_binding_id_of_the_screens_is_known():
 
     ids = binding_ids()
     assert {"next_page", "edit_metadata", "ledger.forget", "editor.save", "compose.send", "help.close"} <= ids
+
+
+async def test_help_fits_an_80_column_terminal_and_says_it_scrolls(make_harness):
+    from textual.containers import VerticalScroll
+
+    from tui.emulator.demo import ORDER_BOT
+    from tui.screens.help import HelpScreen
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await h.settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(h.app.screen, HelpScreen)
+        box = h.app.screen.query_one(VerticalScroll)
+        assert box.region.x >= 0 and box.region.right <= 80
+        assert box.max_scroll_y > 0 and box.border_subtitle == "↑↓ scroll · esc close"
+        assert box.virtual_size.width <= box.scrollable_content_region.width  # nothing cut on the right
+        await pilot.press("down")
+        await pilot.pause()
+        assert box.scroll_y > 0

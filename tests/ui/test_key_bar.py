@@ -87,3 +87,23 @@ async def test_bar_follows_a_keymap_change_while_shown(make_harness):
         h.app.update_keymap({"next_page": "ctrl+n"})
         await pilot.pause()
         assert drawn(bar).startswith(" ^n Next page ")
+
+
+async def test_a_dialog_shows_its_own_keys_over_the_screens_below(make_harness):
+    from tui.screens.help import HelpScreen
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        await pilot.press("o")  # open by id: a prompt
+        await pilot.pause()
+        assert isinstance(h.app.screen, InputPrompt)
+        line = drawn(h.app.screen.query_one(KeyBar))
+        assert "esc Cancel" in line and "Next page" not in line
+        bar = h.app.screen.query_one(KeyBar)
+        assert bar.region.y == 39 and bar.region.width == 120  # the bottom row, where the browser's bar is
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        assert isinstance(h.app.screen, HelpScreen)
+        line = drawn(h.app.screen.query_one(KeyBar))
+        assert "esc Close" in line and "Next page" not in line

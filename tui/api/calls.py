@@ -64,6 +64,10 @@ def compat_base_url_for(base_url: str | None, region: str, compat_base_url: str 
     return COMPAT_REGION_URLS.get(region) or COMPAT_REGION_URLS[DEFAULT_REGION]
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than Python's parser can follow."""
+
+
 def decode_json(body: bytes) -> Any:
     """A response body decoded as `json.loads` would; ValueError when it is not JSON (or nested
     too deeply to decode).
@@ -78,7 +82,7 @@ def decode_json(body: bytes) -> Any:
         try:
             return json.loads(body)  # UnicodeDecodeError is a ValueError too
         except RecursionError:
-            raise ValueError("the JSON is nested too deeply") from None
+            raise TooDeep("the JSON is nested too deeply") from None
 
 
 _HAS_MORE = re.compile(rb'"has_more"\s*:\s*true')
@@ -125,6 +129,11 @@ def _discard(future: asyncio.Future[Any]) -> None:
             future.exception()
     else:
         future.cancel()
+
+
+def _unsendable(operation: str) -> ValidationError:
+    return ValidationError(f"{operation}: the request holds text that is not valid Unicode (a lone surrogate, "
+                           "e.g. from a broken copy and paste); nothing was sent", "text")
 
 
 class Failure:
@@ -235,7 +244,10 @@ class ApiCalls:
         content = None
         headers: dict[str, str] = {}
         if json_body is not None:
-            content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            try:
+                content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise _unsendable(operation) from None
             headers["Content-Type"] = "application/json"
         if self.workspace and not compat:
             headers["X-DashScope-WorkSpace"] = self.workspace
@@ -245,6 +257,8 @@ class ApiCalls:
             last = attempt >= self.max_tries
             try:
                 answer = await self._exchange.send(method, url, params=params, content=content, headers=headers, sent=sent)
+            except UnicodeEncodeError:  # a lone surrogate in an id or a query value
+                raise _unsendable(operation) from None
             except (httpx.HTTPError, httpx.InvalidURL, DeadlineExceeded, AnswerTooLarge) as exc:
                 failure = self._failure(operation, exc)
                 # Nothing reached the server: even a create may try again. It may have arrived
@@ -289,25 +303,27 @@ class ApiCalls:
         if isinstance(exc, httpx.TimeoutException):
             return Failure(TransportError(operation, f"timed out ({kind})", hint="the server is slow or unreachable; "
                                           "check your network, or raise the timeout"))
-        retryable = isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError))
-        error = TransportError(operation, f"connection broken ({kind}: {detail})", hint="the connection dropped; try again")
-        if not isinstance(exc, httpx.TransportError):  # refused before sending: a bad URL or header
+        if isinstance(exc, (httpx.LocalProtocolError, httpx.UnsupportedProtocol)) or not isinstance(exc, httpx.TransportError):
+            # refused before sending: a bad URL or header
             error = TransportError(operation, f"{kind}: {detail}", hint="check the base URL and the key", maybe_sent=False)
             return Failure(error, never_sent=True)
+        retryable = isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError))
+        error = TransportError(operation, f"connection broken ({kind}: {detail})", hint="the connection dropped; try again")
         return Failure(error, retryable=retryable)
 
     def _decode(self, answer: Answer, operation: str) -> dict[str, Any]:
         """The JSON object of a 2xx answer; an error body (either envelope) raises its APIError."""
         try:
             data = decode_json(answer.content)
-        except ValueError as exc:
-            reason = str(exc) if "nested" in str(exc) else "the response is not JSON"
-            raise ProtocolError(operation, answer.status_code, self._snippet(answer), reason=reason) from None
+        except TooDeep as exc:
+            raise ProtocolError(operation, answer.status_code, self._snippet(answer), reason=str(exc)) from None
+        except ValueError:
+            raise ProtocolError(operation, answer.status_code, self._snippet(answer)) from None
         if not isinstance(data, dict):
             raise ProtocolError(operation, answer.status_code, self._snippet(answer), reason="the response is not a JSON object")
         if "id" not in data and "data" not in data:
             fields = error_fields(data)
-            if fields is not None:  # an error dressed as a success
+            if fields is not None and fields[0] is not None:  # an error dressed as a success
                 code, message, request_id = fields
                 raise self._api_error(answer, operation, code, message, request_id,
                                       kind=CODE_STATUS.get(code or "", 400))

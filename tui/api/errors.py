@@ -191,17 +191,12 @@ def error_for_status(
     """
     kwargs = dict(operation=operation, retry_after=retry_after)
     wanted = kind if kind is not None else status
-    return _error_class(wanted, status, code, message, request_id, region, workspace, retry_after, kwargs)
-
-
-def _error_class(wanted: int, status: int, code: str | None, message: str | None, request_id: str | None,
-                 region: str | None, workspace: str | None, retry_after: float | None, kwargs: dict) -> APIError:
-    if wanted == 401:
-        return AuthenticationError(status, code, message, request_id, hint=auth_hint(wanted, region, workspace), **kwargs)
-    if wanted == 403:
-        return PermissionDeniedError(status, code, message, request_id, hint=auth_hint(wanted, region, workspace), **kwargs)
+    if wanted in (401, 403):
+        cls = AuthenticationError if wanted == 401 else PermissionDeniedError
+        return cls(status, code, message, request_id, hint=auth_hint(wanted, region, workspace), **kwargs)
     if wanted == 404:
-        hint = "check the id; threads and conversations live in one region (threads also in one workspace): the key, --region and --workspace must match where it was created"
+        hint = ("check the id; threads and conversations live in one region (threads also in one workspace): "
+                "the key, --region and --workspace must match where it was created")
         return NotFoundError(status, code, message, request_id, hint=hint, **kwargs)
     if wanted == 429:
         hint = "rate limited: wait a moment and try again" + (f" (the server asked for {retry_after:g} s)" if retry_after else "")
@@ -244,7 +239,9 @@ def error_fields(body: object) -> tuple[str | None, str | None, str | None] | No
     if isinstance(nested, dict):
         code = nested.get("code") or nested.get("type")
         message = nested.get("message")
-    elif "code" in body and "message" in body:
+    elif isinstance(nested, str):  # {"error": "text"}, as some gateways answer
+        code, message = None, nested
+    elif "code" in body or "message" in body:
         code, message = body.get("code"), body.get("message")
     else:
         return None

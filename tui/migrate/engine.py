@@ -83,6 +83,23 @@ def _rate_limit(exc: BaseException) -> RateLimitError | None:
     return cause if isinstance(cause, RateLimitError) else None
 
 
+def _page_data(page: Any, operation: str) -> list[Any]:
+    data = _field(page, "data")
+    if not isinstance(data, list):
+        raise ProtocolError(operation, 200, str(page)[:200], reason="the list response has no data array")
+    return data
+
+
+def _next_cursor(page: Any, data: list[Any], cursor: str | None, operation: str) -> str | None:
+    """The cursor of the page after this one, None at the end; a cursor that does not move would loop forever."""
+    if not _field(page, "has_more") or not data:
+        return None
+    following = _field(page, "last_id") or _field(data[-1], "id")
+    if not isinstance(following, str) or not following or following == cursor:
+        raise ProtocolError(operation, 200, str(following)[:200], reason="the list cursor did not advance")
+    return following
+
+
 def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
@@ -148,9 +165,7 @@ class Migrator:
     async def _migrate(self, migration: Migration, thread: Any) -> ThreadResult:
         progress = Progress(migration.thread_id)
         try:
-            conversation_id, start_item = await self._target(migration, thread)
-            migration.conversation_id, migration.start_item = conversation_id, start_item
-            await self._copy(migration, progress)
+            await self._copy(migration, thread, progress)
             result = await self._verify(migration)
         except MigrationFailed as exc:
             result = self._result(migration, error=str(exc))
@@ -210,25 +225,28 @@ class Migrator:
             start_item = _field(newest[0], "id") if newest else None
         else:
             metadata = conversation_metadata(thread.id, _field(thread, "metadata"))
-            # Never retried blindly: at worst a failed attempt leaves an empty conversation behind.
-            conversation = await self._call(self.client.create_conversation, metadata=metadata, retry=False)
+            # Tried again only after a 429 (the server refused it); any other failure is left to a re-run,
+            # so at worst an attempt whose answer was lost leaves an empty conversation behind.
+            conversation = await self._call(self.client.create_conversation, metadata=metadata)
             conversation_id, start_item = conversation.id, None
         self.record.set_target(migration.id, conversation_id, start_item)
         return conversation_id, start_item
 
     # -- copying ---------------------------------------------------------------------------
 
-    async def _copy(self, migration: Migration, progress: Progress) -> None:
+    async def _copy(self, migration: Migration, thread: Any, progress: Progress) -> None:
+        """Read the thread while the target gets ready; deliver the recorded batches, then the new ones."""
         recorded = self.record.batches(migration.id)
-        after = migration.start_item
-        for batch in recorded:
-            after = await self._deliver(migration, batch, after)
-            progress.written += len(batch.items)
         progress.read = sum(len(batch.items) for batch in recorded)
-        self.on_progress(progress)
         queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(QUEUED_BATCHES)
         reader = asyncio.create_task(self._read(migration, len(recorded), queue, progress))
         try:
+            migration.conversation_id, migration.start_item = await self._target(migration, thread)
+            after = migration.start_item
+            for batch in recorded:
+                after = await self._deliver(migration, batch, after)
+                progress.written += len(batch.items)
+            self.on_progress(progress)
             while (batch := await queue.get()) is not None:
                 if isinstance(batch, BaseException):
                     raise batch
@@ -246,22 +264,27 @@ class Migrator:
             group: list[MappedMessage] = []
             skipped: list[MappedMessage] = []
             last_read = cursor
+            seen: set[str] = set()
             while True:
                 page = await self._call(self.client.list_messages_raw, migration.thread_id, limit=PAGE_SIZE,
                                         order="asc", after=cursor)
-                for raw in page.get("data") or []:
+                data = _page_data(page, f"list messages of {migration.thread_id}")
+                for raw in data:
                     mapped = map_message(raw, migration.non_text)
-                    last_read = mapped.message_id
+                    if mapped.message_id in seen:  # a list that repeats itself must not become items twice
+                        raise ProtocolError(f"list messages of {migration.thread_id}", 200, mapped.message_id,
+                                            reason="the thread listed the same message twice")
+                    seen.add(mapped.message_id)
+                    last_read = mapped.message_id or last_read  # an id-less message cannot be a cursor
                     (group if mapped.item is not None else skipped).append(mapped)
                     if len(group) == BATCH_SIZE:
-                        batch = self.record.plan(migration.id, seq, group, skipped, cursor=mapped.message_id)
+                        batch = self.record.plan(migration.id, seq, group, skipped, cursor=last_read)
                         seq, group, skipped = seq + 1, [], []
                         progress.read += BATCH_SIZE
                         await queue.put(batch)
-                data = page.get("data") or []
-                if not page.get("has_more") or not data:
+                cursor = _next_cursor(page, data, cursor, f"list messages of {migration.thread_id}")
+                if cursor is None:
                     break
-                cursor = page.get("last_id") or data[-1].get("id")
             if group or skipped:
                 batch = self.record.plan(migration.id, seq if group else None, group, skipped, cursor=last_read)
                 progress.read += len(group)
@@ -286,7 +309,7 @@ class Migrator:
             self.record.mark_sent(batch, after)
             try:
                 created = await self._conversation_call(conversation_id, self.client.create_items, batch.items, retry=False)
-            except InvalidParameterError as exc:
+            except (InvalidParameterError, ValidationError) as exc:
                 raise MigrationFailed(f"batch {batch.seq + 1} was refused: {exc}") from None
             except UNKNOWN_OUTCOME:
                 if tries >= self.options.max_tries:
@@ -336,12 +359,13 @@ class Migrator:
         found: list[Any] = []
         cursor = migration.start_item
         while True:
-            page = await self._conversation_call(conversation_id, self.client.list_items, limit=PAGE_SIZE,
+            # The raw pages: every item is compared, none needs to become a model.
+            page = await self._conversation_call(conversation_id, self.client.list_items_raw, limit=PAGE_SIZE,
                                                  order="asc", after=cursor)
-            data = _items_of(page)
+            data = _page_data(page, f"list items of {conversation_id}")
             found.extend(data)
-            if not _field(page, "has_more") or not data:
+            cursor = _next_cursor(page, data, cursor, f"list items of {conversation_id}")
+            if cursor is None:
                 break
-            cursor = _field(page, "last_id") or _field(data[-1], "id")
         problems = differences(expected, found, [_field(item, "id") for item in found])
         return self._result(migration, verified=not problems, differences=problems)

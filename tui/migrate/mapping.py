@@ -19,6 +19,7 @@ from tui.api.validation import MAX_METADATA_PAIRS
 BATCH_SIZE = 20  # the most items one create call takes
 NON_TEXT_CHOICES = ("skip", "as-text")
 MIGRATED_FROM = "migrated_from"
+ITEM_ROLES = ("user", "assistant", "system", "developer")  # the roles an item may have
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,11 @@ def _text_of(part: dict[str, Any]) -> tuple[str | None, int]:
 
 def _describe_call(call: Any) -> str:
     """A tool call as one readable line: `tool call name(arguments) → output`."""
-    if not isinstance(call, dict):
-        return f"tool call {json.dumps(call, ensure_ascii=False)}"
-    function = call.get("function") if isinstance(call.get("function"), dict) else call
-    name = function.get("name") or call.get("type") or "call"
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):  # a code interpreter, a retrieval…: shown whole
+        kind = str(call.get("type") or "") if isinstance(call, dict) else ""
+        return " ".join(filter(None, ["tool call", kind, json.dumps(call, ensure_ascii=False)]))
+    name = function.get("name") or "function"
     line = f"tool call {name}({function.get('arguments') or ''})"
     if function.get("output"):
         line += f" → {function['output']}"
@@ -79,62 +81,85 @@ def _describe_plugin(plugin: dict[str, Any]) -> str:
     return line
 
 
-def _non_text_lines(raw: dict[str, Any], odd_parts: list[dict[str, Any]]) -> list[str]:
-    """What a message holds besides text, as readable lines (for `--non-text as-text`)."""
-    lines = [_describe_call(call) for call in raw.get("tool_calls") or []]
-    plugin = raw.get("plugin_call")
-    if isinstance(plugin, dict) and plugin:
-        lines.append(_describe_plugin(plugin))
-    lines += [f"[{part.get('type')}] {json.dumps(part, ensure_ascii=False)}" for part in odd_parts]
-    return lines
+@dataclass
+class _Content:
+    """A message's parts sorted out, whatever shape the server gave them."""
+
+    texts: list[str] = field(default_factory=list)
+    odd_parts: list[dict[str, Any]] = field(default_factory=list)
+    annotations: int = 0
+    tool_calls: list[Any] = field(default_factory=list)
+    plugin: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> _Content:
+        found = cls()
+        content = raw.get("content")
+        for part in content if isinstance(content, list) else []:
+            if not isinstance(part, dict):
+                continue
+            value, count = _text_of(part)
+            if value is None:
+                found.odd_parts.append(part)
+            else:
+                found.texts.append(value)
+                found.annotations += count
+        calls = raw.get("tool_calls")
+        found.tool_calls = calls if isinstance(calls, list) else [calls] if calls else []
+        plugin = raw.get("plugin_call")
+        found.plugin = plugin if isinstance(plugin, dict) else {}
+        return found
+
+    def non_text_lines(self) -> list[str]:
+        """What the message holds besides text, as readable lines (for `--non-text as-text`)."""
+        lines = [_describe_call(call) for call in self.tool_calls]
+        if self.plugin:
+            lines.append(_describe_plugin(self.plugin))
+        lines += [f"[{part.get('type')}] {json.dumps(part, ensure_ascii=False)}" for part in self.odd_parts]
+        return lines
+
+    def no_text_reason(self) -> str:
+        if self.tool_calls:
+            return "tool calls"
+        if self.plugin:
+            return "plugin call"
+        if self.odd_parts:
+            return "non-text content"
+        return "empty text"
+
+    def lost_notes(self) -> list[str]:
+        """What an item made of the texts leaves behind."""
+        notes = [f"non-text part {part.get('type')!r} not carried" for part in self.odd_parts]
+        if self.tool_calls:
+            notes.append(f"{plural(len(self.tool_calls), 'tool call')} not carried")
+        if self.plugin:
+            notes.append("plugin call not carried")
+        return notes
 
 
-def _no_text_reason(raw: dict[str, Any], odd_parts: list[dict[str, Any]]) -> str:
-    if raw.get("tool_calls"):
-        return "tool calls"
-    if isinstance(raw.get("plugin_call"), dict) and raw["plugin_call"]:
-        return "plugin call"
-    if odd_parts:
-        return "non-text content"
-    return "empty text"
-
-
-def map_message(raw: dict[str, Any], non_text: str = "skip") -> MappedMessage:
+def map_message(raw: Any, non_text: str = "skip") -> MappedMessage:
     """What one message (its JSON object as the server sent it) becomes."""
+    if not isinstance(raw, dict):
+        return MappedMessage("", None, "not a message object")
     message_id = str(raw.get("id") or "")
     role = str(raw.get("role") or "user")
     metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    texts: list[str] = []
-    odd_parts: list[dict[str, Any]] = []
-    annotations = 0
-    for part in raw.get("content") or []:
-        if not isinstance(part, dict):
-            continue
-        value, count = _text_of(part)
-        if value is None:
-            odd_parts.append(part)
-        else:
-            texts.append(value)
-            annotations += count
+    if role not in ITEM_ROLES:
+        return MappedMessage(message_id, None, f"role {role!r} (an item cannot have it)", (), metadata)
+    content = _Content.of(raw)
     notes: list[str] = []
     if metadata:
         notes.append(f"metadata ({plural(len(metadata), 'pair')}) kept in the record")
-    if annotations:
-        notes.append(f"{plural(annotations, 'annotation')} not carried")
-    if not any(text.strip() for text in texts):
-        reason = _no_text_reason(raw, odd_parts)
-        lines = _non_text_lines(raw, odd_parts)
+    if content.annotations:
+        notes.append(f"{plural(content.annotations, 'annotation')} not carried")
+    if not any(text.strip() for text in content.texts):
+        reason, lines = content.no_text_reason(), content.non_text_lines()
         if non_text == "as-text" and lines:
             notes.append(f"{reason} written as text")
             return MappedMessage(message_id, make_item(role, ["\n".join(lines)]), None, tuple(notes), metadata)
         return MappedMessage(message_id, None, reason, tuple(notes), metadata)
-    for part in odd_parts:
-        notes.append(f"non-text part {part.get('type')!r} not carried")
-    if raw.get("tool_calls"):
-        notes.append(f"{plural(len(raw['tool_calls']), 'tool call')} not carried")
-    if isinstance(raw.get("plugin_call"), dict) and raw["plugin_call"]:
-        notes.append("plugin call not carried")
-    return MappedMessage(message_id, make_item(role, texts), None, tuple(notes), metadata)
+    notes += content.lost_notes()
+    return MappedMessage(message_id, make_item(role, content.texts), None, tuple(notes), metadata)
 
 
 def conversation_metadata(thread_id: str, thread_metadata: dict[str, Any] | None) -> dict[str, str]:
@@ -185,13 +210,33 @@ def _shown(sig: tuple[str, tuple[str, ...]]) -> str:
     return f"{sig[0]} {text!r}"
 
 
+def _extra_run(expected: list[Any], found: list[Any]) -> int | None:
+    """Where `found` is `expected` with a run of items repeated right after itself (a batch written twice), else None."""
+    extra = len(found) - len(expected)
+    if extra <= 0:
+        return None
+    start = next((i for i, (a, b) in enumerate(zip(expected, found, strict=False)) if a != b), len(expected))
+    if found[start + extra:] != expected[start:]:
+        return None
+    run = found[start:start + extra]
+    if start >= extra and found[start - extra:start] == run:
+        return start
+    return start if found[start + extra:start + 2 * extra] == run else None
+
+
 def differences(expected: Sequence[Any], found: Sequence[Any], found_ids: Sequence[str] = (), limit: int = 20) -> list[str]:
     """Each way `found` (read back) differs from `expected` (meant): count, then item by item."""
+    want, got = [signature(item) for item in expected], [signature(item) for item in found]
+    start = _extra_run(want, got)
+    if start is not None:
+        end = start + len(got) - len(want)
+        named = f" ({found_ids[start]} … {found_ids[end - 1]})" if len(found_ids) >= end else ""
+        return [f"items {start + 1}–{end}{named} are extra: the same text appears once more where the thread has it "
+                "once (a batch written twice?); without them the conversation matches the thread"]
     problems: list[str] = []
     if len(found) != len(expected):
         problems.append(f"the conversation holds {len(found)} items, the thread gave {len(expected)}")
-    for index, (want, got) in enumerate(zip(expected, found, strict=False)):
-        want_sig, got_sig = signature(want), signature(got)
+    for index, (want_sig, got_sig) in enumerate(zip(want, got, strict=False)):
         if want_sig != got_sig:
             where = f"item {index + 1}" + (f" ({found_ids[index]})" if index < len(found_ids) else "")
             problems.append(f"{where}: expected {_shown(want_sig)}, found {_shown(got_sig)}")

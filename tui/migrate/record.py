@@ -12,13 +12,15 @@ next run checks against the conversation before sending again.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from tui.api.errors import ThreadscopeError
 from tui.migrate.mapping import MappedMessage
 
 RECORD_NAME = "migrations.sqlite3"
@@ -61,6 +63,12 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (migration_id, message_id)
 );
 """
+
+
+class RecordBusy(ThreadscopeError):
+    """Another process is migrating with the same record."""
+
+    hint = "wait for it to finish (or stop it), then run the command again: it resumes"
 
 
 def _now() -> str:
@@ -108,7 +116,10 @@ class MigrationRecord:
         self.path = Path(path)
         self.backend = backend
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # It keeps message metadata: readable by its owner only (SQLite gives -wal and -shm the same mode).
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
+        self._claim: TextIO | None = None
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed transaction survives the process being killed.
@@ -119,6 +130,33 @@ class MigrationRecord:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self.release()
+
+    def claim(self) -> None:
+        """Hold the record for this process, or RecordBusy: two runs sending the same batches could double them.
+
+        An OS file lock, so a process that dies (even by kill -9) lets go of it at once.
+        """
+        if self._claim is not None:
+            return
+        handle = open(self.path.with_name(self.path.name + ".lock"), "a+")  # held until release()
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no OS lock to take
+            self._claim = handle
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise RecordBusy(f"another threadscope migrate is writing with this record ({self.path})") from None
+        self._claim = handle
+
+    def release(self) -> None:
+        """Let go of `claim` (closing the file drops the lock)."""
+        if self._claim is not None:
+            self._claim.close()
+            self._claim = None
 
     def _write(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._lock:

@@ -123,12 +123,9 @@ class BrowserScreen(Screen):
         """Page size "auto": a page is as many rows as the list shows (1–100)."""
         if not self.auto_size:
             return
-        rows = max(1, min(100, event.rows))
         first = not self.store.page and not self.store.loading and not self.store.error
-        if rows == self.store.page_size and not first:
-            return
-        self.store.page_size = rows
-        self.run_page(self.session.first if first else self.session.refresh)
+        if self.session.set_page_size(event.rows) or first:
+            self.run_page(self.session.first if first else self.session.refresh)
 
     # -- store and session → widgets ---------------------------------------------------------
 
@@ -376,4 +373,3 @@ class BrowserScreen(Screen):
             report(self.app, exc)
             return
         self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
-

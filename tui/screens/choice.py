@@ -9,6 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.key_bar import KeyBar
+
 
 class ChoiceScreen(ModalScreen[str]):
     """Shows `body` and answers with the value of the chosen key; escape answers `cancel_value`."""
@@ -29,7 +31,6 @@ class ChoiceScreen(ModalScreen[str]):
         self.body = body
         self.choices = choices
         self.cancel_value = cancel_value
-        self.answered = False
         self.answers = {"enter": choices[0][2], **{key: value for key, _label, value in choices}, "escape": cancel_value}
 
     def compose(self) -> ComposeResult:
@@ -45,6 +46,7 @@ class ChoiceScreen(ModalScreen[str]):
             with VerticalScroll():
                 yield Static(self.body, id="choice-body")
             yield Static(keys, id="choice-keys")
+        yield KeyBar()  # empty (the answers are listed above), over the screen's keys below
 
     def on_key(self, event: events.Key) -> None:
         # The answers differ per dialog: keys handled here, before any binding (ctrl+c stays a priority binding).
@@ -52,6 +54,4 @@ class ChoiceScreen(ModalScreen[str]):
         if value is not None:
             event.stop()
             event.prevent_default()
-            if not self.answered:  # keys that arrive together answer once
-                self.answered = True
-                self.dismiss(value)
+            self.dismiss(value)

@@ -10,33 +10,22 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from tui.api.models import Message
 from tui.api.validation import row_problems, rows_to_metadata
 from tui.inert import make_inert
 from tui.screens.choice import ChoiceScreen
+from tui.screens.form import FormModal
 from tui.session.writes import ComposeFlow, SendFailed
 from tui.widgets.key_value import KeyValueEditor, PairFormActions
 
 
-class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
+class ComposeScreen(PairFormActions, FormModal):
     """Answers the created message, or None."""
 
     DEFAULT_CSS = """
-    ComposeScreen { align: center middle; }
-    ComposeScreen > Vertical { width: 100; max-width: 98%; height: auto; max-height: 95%; border: round $accent;
-                               background: $surface; padding: 0 1; }
-    ComposeScreen #compose-title { text-style: bold; padding: 1 0 0 0; }
-    ComposeScreen #compose-hint { color: $text-muted; }
     ComposeScreen #compose-text { height: 12; }
     ComposeScreen #compose-meta-label { color: $text-muted; margin-top: 1; }
-    ComposeScreen #compose-problems { color: $error; height: auto; }
-    ComposeScreen #compose-error { color: $error; border: tall $error; padding: 0 1; height: auto; }
-    ComposeScreen #compose-status { color: $text-muted; height: auto; }
-    ComposeScreen #compose-buttons { height: auto; align-horizontal: right; padding-bottom: 1; }
-    ComposeScreen #compose-buttons Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
@@ -58,18 +47,18 @@ class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"New user message · {make_inert(self.thread_id)}"), id="compose-title")
+            yield Static(Text(f"New user message · {make_inert(self.thread_id)}"), id="compose-title", classes="form-title")
             yield Static("ctrl+s send · ctrl+n add a metadata pair · ctrl+d delete pair · esc cancel",
-                         id="compose-hint", markup=False)
+                         id="compose-hint", classes="form-hint", markup=False)
             yield TextArea("", id="compose-text", tab_behavior="focus", soft_wrap=True)
             yield Static("Metadata (optional)", id="compose-meta-label", markup=False)
             yield KeyValueEditor({}, id="compose-rows", empty_text="No metadata. ctrl+n adds a pair.")
-            yield Static("", id="compose-problems", markup=False)
-            error = Static("", id="compose-error", markup=False)
+            yield Static("", id="compose-problems", classes="form-problems", markup=False)
+            error = Static("", id="compose-error", classes="form-error", markup=False)
             error.display = False
             yield error
-            yield Static("", id="compose-status", markup=False)
-            with Horizontal(id="compose-buttons"):
+            yield Static("", id="compose-status", classes="form-status", markup=False)
+            with Horizontal(id="compose-buttons", classes="form-buttons"):
                 yield Button("Send  ctrl+s", id="compose-send", variant="primary", disabled=True)
                 yield Button("Cancel  esc", id="compose-cancel")
 
@@ -140,13 +129,10 @@ class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
         metadata = rows_to_metadata(self.query_one(KeyValueEditor).pairs())
         self.send(content, metadata)
 
-    def _status(self, text: str) -> None:
-        self.query_one("#compose-status", Static).update(text)
-
     @work(exclusive=True, group="compose-send")
     async def send(self, content: str, metadata: dict[str, str]) -> None:
-        self.query_one("#compose-error", Static).display = False
-        self._status("The last attempt may have reached the server: looking for it first…" if self.flow.uncertain
+        self.hide_failure()
+        self.set_status("The last attempt may have reached the server: looking for it first…" if self.flow.uncertain
                      else "Sending…")
         outcome = await self.flow.send(content, metadata)
         if isinstance(outcome, SendFailed):
@@ -162,10 +148,8 @@ class ComposeScreen(PairFormActions, ModalScreen[Message | None]):
 
     def _fail(self, failure: SendFailed) -> None:
         self.sending = False
-        box = self.query_one("#compose-error", Static)
         hint = ("ctrl+s checks the thread for it before sending again." if failure.uncertain
                 else "Your text is kept: ctrl+s tries again.")
-        box.update(f"{failure.headline}\n{failure.error.describe()}\n{hint}")
-        box.display = True
-        self._status("")
+        self.show_failure(failure.headline, failure.error, hint)
+        self.set_status("")
         self.revalidate()

@@ -14,6 +14,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.api.models import Message
+from tui.widgets.key_bar import KeyBar
 
 
 def curl_command(message: Message, base_url: str, workspace: str | None) -> str:
@@ -70,6 +71,7 @@ class CopyMenu(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Label("Copy…", markup=False)
             yield OptionList(*[Option(f"{index + 1}  {label}", id=key) for index, (key, label, _) in enumerate(self.choices)])
+        yield KeyBar()  # the dialog's keys, over the screen's below
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

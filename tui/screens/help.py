@@ -15,6 +15,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.key_bar import KeyBar
+
 
 def key_rows(declared: Iterable[Iterable[BindingType]], keymap: Mapping[str, str],
              display: Callable[[Binding], str]) -> list[tuple[str, str, str]]:
@@ -65,7 +67,8 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; max-height: 90%; height: auto; border: round $accent; background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 96%; max-height: 90%; height: auto; border: round $accent;
+                                  background: $surface; padding: 1 2; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 
@@ -78,13 +81,15 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
         table.add_column(Text("keys"), no_wrap=True)
         table.add_column(Text("does"))
-        table.add_column(Text("binding id (for [keymap] in config.toml)"), style="dim", no_wrap=True)
+        table.add_column(Text("id (for [keymap])"), style="dim", no_wrap=True)
         for keys, description, binding_id in self.rows:
             table.add_row(Text(keys), Text(description), Text(binding_id))
-        with VerticalScroll():
+        with VerticalScroll() as box:
+            box.border_subtitle = "↑↓ scroll · esc close"  # a long list is cut at the bottom of a small terminal
             yield Static(Text(self.title_text, style="bold"))
             yield Static(table)
             yield Static(Text("\nRemap any key in config.toml, e.g.  [keymap]  next_page = \"right\"", style="dim"))
+        yield KeyBar()  # the dialog's keys, over the screen's below
 
     def action_close(self) -> None:
         self.dismiss(None)

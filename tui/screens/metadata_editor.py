@@ -16,7 +16,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
 from tui.api.errors import ThreadscopeError
@@ -26,6 +25,7 @@ from tui.inert import make_inert
 from tui.journal import describe_diff, metadata_diff
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import copy_text
+from tui.screens.form import FormModal
 from tui.session.writes import AlreadySaved, Conflict, MetadataWrites, Saved, SaveFailed
 from tui.widgets.key_value import LIMITS_HINT, KeyValueEditor, PairFormActions
 
@@ -88,21 +88,11 @@ def diff_text(before: dict[str, str], after: dict[str, str], *, removal_warning:
     return text
 
 
-class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
+class MetadataEditor(PairFormActions, FormModal):
     """Answers the saved message (re-read from the server), or None when nothing was saved."""
 
     DEFAULT_CSS = """
-    MetadataEditor { align: center middle; }
-    MetadataEditor > Vertical { width: 100; max-width: 98%; height: auto; max-height: 95%; border: round $accent;
-                                background: $surface; padding: 0 1; }
-    MetadataEditor #editor-title { text-style: bold; padding: 1 0 0 0; }
-    MetadataEditor #editor-hint { color: $text-muted; }
     MetadataEditor #editor-raw { height: 16; }
-    MetadataEditor #editor-problems { color: $error; height: auto; }
-    MetadataEditor #editor-error { color: $error; border: tall $error; padding: 0 1; height: auto; }
-    MetadataEditor #editor-status { color: $text-muted; height: auto; }
-    MetadataEditor #editor-buttons { height: auto; align-horizontal: right; padding-bottom: 1; }
-    MetadataEditor #editor-buttons Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("ctrl+n", "add_row", "Add pair", id="editor.add_row", priority=True),
@@ -131,23 +121,23 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"Edit metadata · {make_inert(self.message.id)}"), id="editor-title")
+            yield Static(Text(f"Edit metadata · {make_inert(self.message.id)}"), id="editor-title", classes="form-title")
             yield Static(
                 Text("Saving replaces the whole metadata object. "
                      "ctrl+n add · ctrl+d delete pair · tab next field · ctrl+r raw JSON · ctrl+s save · esc cancel\n"
                      + LIMITS_HINT),
-                id="editor-hint",
+                id="editor-hint", classes="form-hint",
             )
             yield KeyValueEditor(self.original, id="editor-rows")
             area = TextArea("", id="editor-raw", language="json", show_line_numbers=True, tab_behavior="indent")
             area.display = False
             yield area
-            yield Static("", id="editor-problems", markup=False)
-            error = Static("", id="editor-error", markup=False)
+            yield Static("", id="editor-problems", classes="form-problems", markup=False)
+            error = Static("", id="editor-error", classes="form-error", markup=False)
             error.display = False
             yield error
-            yield Static("", id="editor-status", markup=False)
-            with Horizontal(id="editor-buttons"):
+            yield Static("", id="editor-status", classes="form-status", markup=False)
+            with Horizontal(id="editor-buttons", classes="form-buttons"):
                 yield Button("Save  ctrl+s", id="editor-save", variant="primary", disabled=True)
                 yield Button("Cancel  esc", id="editor-cancel")
 
@@ -283,27 +273,15 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _set_status(self, text: str) -> None:
-        self.query_one("#editor-status", Static).update(text)
-
-    def _show_error(self, error: ThreadscopeError | None, headline: str = "") -> None:
-        box = self.query_one("#editor-error", Static)
-        if error is None:
-            box.display = False
-            return
-        box.update(f"{headline}\n{error.describe()}\n"
-                   "Your edit is kept here: ctrl+s tries again, ctrl+o copies it as JSON, esc discards it.")
-        box.display = True
-
     def _finish_failed(self, error: ThreadscopeError, headline: str) -> None:
         self.saving = False
-        self._show_error(error, headline)
+        self.show_failure(headline, error, "Your edit is kept here: ctrl+s tries again, ctrl+o copies it as JSON, esc discards it.")
         self.revalidate()
 
     @work(exclusive=True, group="metadata-save")
     async def send(self, metadata: dict[str, str]) -> None:
-        self._show_error(None)
-        self._set_status("Checking the server's copy…")
+        self.hide_failure()
+        self.set_status("Checking the server's copy…")
         outcome = await self.writes.save(self.message.id, self.baseline, metadata)
         if isinstance(outcome, Conflict):
             # Ask, without holding a worker open on the dialog; the answer continues the save.
@@ -354,7 +332,7 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
             self.notify("Loaded the server's metadata; your edit was dropped.", severity="warning", markup=False)
             return
         self.baseline = dict(server)
-        self._set_status("")
+        self.set_status("")
         self.revalidate()
         self.query_one("#editor-problems", Static).update(
             Text.assemble(("The server's metadata changed while you edited:\n", "bold"))
@@ -363,7 +341,7 @@ class MetadataEditor(PairFormActions, ModalScreen[Message | None]):
 
     @work(exclusive=True, group="metadata-save")
     async def overwrite(self, current: Message, metadata: dict[str, str]) -> None:
-        self._set_status("Saving…")
+        self.set_status("Saving…")
         self._finish(await self.writes.overwrite(current, metadata))
 
     def _conflict_screen(self, server: dict[str, str], mine: dict[str, str]) -> ChoiceScreen:

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tui.widgets.key_bar import KeyBar
+
 
 class InputPrompt(ModalScreen[str | None]):
     """Ask for one line; `check` returns an error to show (and keep the prompt open) or None."""
@@ -39,6 +41,7 @@ class InputPrompt(ModalScreen[str | None]):
             yield Static("", id="prompt-error", markup=False)
             if self.hint:
                 yield Static(self.hint, id="prompt-hint", markup=False)
+        yield KeyBar()  # the dialog's keys, over the screen's below
 
     def on_mount(self) -> None:
         field = self.query_one(Input)

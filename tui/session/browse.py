@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import NamedTuple
 
 from tui.api.errors import NotFoundError, ThreadscopeError
@@ -45,7 +46,14 @@ class LoadFailed:
 
 SessionEvent = Notice | LoadFailed
 
-FIRST, LAST = "first", "last"  # where the selection lands on a new page when no id is kept
+class Land(Enum):
+    """Where the selection lands on a new page when no message is kept."""
+
+    FIRST = "first"
+    LAST = "last"
+
+
+FIRST, LAST = Land.FIRST, Land.LAST
 
 
 class Session:
@@ -85,7 +93,7 @@ class Session:
         self.cache.clear()
         await self._go(PageRequest(flipped(self.store.order)), offset=None, keep=keep)
 
-    async def next_page(self, *, land: str = FIRST) -> bool:
+    async def next_page(self, *, land: Land = FIRST) -> bool:
         """The page after this one; False (and a notice) when this is the last."""
         store = self.store
         if not store.can_next or not store.page:
@@ -94,7 +102,7 @@ class Session:
         offset = None if store.offset is None else store.offset + len(store.page)
         return await self._go(PageRequest(store.order, store.page[-1].id), offset=offset, land=land, step=1)
 
-    async def prev_page(self, *, land: str = FIRST) -> bool:
+    async def prev_page(self, *, land: Land = FIRST) -> bool:
         """The page before this one (the page after its first entry in the opposite order)."""
         store = self.store
         if not store.can_prev or not store.page:
@@ -146,6 +154,14 @@ class Session:
             await self.first(keep=message.id)
         else:
             await self.last(keep=message.id)
+
+    def set_page_size(self, rows: int) -> bool:
+        """A page of `rows` entries (1–100) from the next load on; False when it already was."""
+        rows = max(1, min(100, rows))
+        if rows == self.store.page_size:
+            return False
+        self.store.page_size = rows
+        return True
 
     # -- the selection -----------------------------------------------------------------------
 
@@ -229,7 +245,7 @@ class Session:
         return page
 
     async def _go(self, request: PageRequest, *, offset: int | None, keep: str | None = None,
-                  land: str = FIRST, step: int = 0) -> bool:
+                  land: Land = FIRST, step: int = 0) -> bool:
         self.store.set_loading(True)
         try:
             page = await self._fetch(request, use_cache=step != 0)
@@ -248,7 +264,7 @@ class Session:
         return True
 
     def _show(self, request: PageRequest, page: Page, *, offset: int | None, keep: str | None = None,
-              land: str = FIRST) -> None:
+              land: Land = FIRST) -> None:
         store = self.store
         same_way = request.order == store.order
         entries = page.entries if same_way else page.entries[::-1]
@@ -256,7 +272,7 @@ class Session:
         can_prev, can_next = (before_start, page.has_more) if same_way else (page.has_more, before_start)
         self.request = request
         if keep is None and entries:
-            keep = entries[0].id if land == FIRST else entries[-1].id
+            keep = entries[0].id if land is FIRST else entries[-1].id
         store.show_page(entries, can_prev=can_prev, can_next=can_next, offset=offset, selected_id=keep)
         if len(entries) > self._seen:
             self._seen = len(entries)

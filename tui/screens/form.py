@@ -1,0 +1,38 @@
+"""The modal frame the metadata editor and compose share: title, hint, problems, error box, status, buttons."""
+
+from __future__ import annotations
+
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.api.errors import ThreadscopeError
+from tui.api.models import Message
+
+
+class FormModal(ModalScreen[Message | None]):
+    """Answers the message the form saved or created, or None."""
+
+    DEFAULT_CSS = """
+    FormModal { align: center middle; }
+    FormModal > Vertical { width: 100; max-width: 98%; height: auto; max-height: 95%; border: round $accent;
+                           background: $surface; padding: 0 1; }
+    FormModal .form-title { text-style: bold; padding: 1 0 0 0; }
+    FormModal .form-hint { color: $text-muted; }
+    FormModal .form-problems { color: $error; height: auto; }
+    FormModal .form-error { color: $error; border: tall $error; padding: 0 1; height: auto; }
+    FormModal .form-status { color: $text-muted; height: auto; }
+    FormModal .form-buttons { height: auto; align-horizontal: right; padding-bottom: 1; }
+    FormModal .form-buttons Button { margin-left: 2; }
+    """
+
+    def set_status(self, text: str) -> None:
+        self.query_one(".form-status", Static).update(text)
+
+    def show_failure(self, headline: str, error: ThreadscopeError, hint: str) -> None:
+        """What failed, the server's error, and what the user can do now; the edit stays."""
+        box = self.query_one(".form-error", Static)
+        box.update(f"{headline}\n{error.describe()}\n{hint}")
+        box.display = True
+
+    def hide_failure(self) -> None:
+        self.query_one(".form-error", Static).display = False
