@@ -131,3 +131,43 @@ async def test_a_key_straddling_the_cut_of_an_error_body_is_not_shown_in_part(ro
             await (client.retrieve_thread("thread_a") if route == "thread" else client.retrieve_conversation("conv_a"))
     error = info.value
     assert leaks(f"{error} {error.describe()} {error!r}") == []
+
+
+@pytest.mark.parametrize("flow", ["save", "compose"])
+async def test_tui_save_and_compose_errors_never_hold_the_key(monkeypatch, caplog, tmp_path, flow):
+    """The editor's and compose's error lines, when the write fails with an error quoting the key."""
+    from textual.widgets import Static
+
+    from tui.app import ThreadscopeApp
+    from tui.config import resolve_settings
+    from tui.emulator import create_app
+    from tui.emulator.demo import ORDER_BOT
+
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", PASTED)
+    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", LOOPBACK)
+    emulator = httpx.ASGITransport(app=create_app(tmp_path / "e.sqlite3", demo_data=True))
+    refuse = quoting_the_key(httpx.RemoteProtocolError)
+
+    async def writes_fail(request):
+        if request.method == "POST":
+            return refuse(request)
+        return await emulator.handle_async_request(request)
+
+    settings = resolve_settings()
+    client = client_for(settings, writes_fail)
+    h = Harness(ThreadscopeApp(settings, client, open_thread=ORDER_BOT), client, settings)
+    async with client, h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        assert h.store.page
+        keys = ("e", "ctrl+n", "k", "tab", "v", "ctrl+s") if flow == "save" else ("c", "h", "i", "ctrl+s")
+        await pilot.press(*keys)
+        await h.settle(pilot)
+        if flow == "save":
+            await pilot.press("enter")  # confirm the diff
+            await h.settle(pilot)
+        error = str(h.app.screen.query_one("#editor-error" if flow == "save" else "#compose-error", Static).render())
+        assert "Illegal header value b'Bearer ***' from '***'" in error, error
+        visible = "\n".join([error, screen_text(h.app), terminal_output(h.app), *h.notices()])
+        assert leaks(visible) == [], visible
+    assert leaks(logged(caplog)) == []
