@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pydantic_core
@@ -55,14 +56,14 @@ _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # what a bearer token may hold: visi
 
 def compat_base_url_for(base_url: str | None, region: str, compat_base_url: str | None) -> str | None:
     """The compatible-mode base URL: the one given; else, for a `base_url` ending in `/api/v1`,
-    the same origin + `/compatible-mode/v1`; else the region's. None when a custom `base_url`
+    its origin + `/compatible-mode/v1` (any path before /api/v1 is not kept); else the region's. None when a custom `base_url`
     leaves it unknown (conversation calls then say so instead of guessing a host)."""
     if compat_base_url:
         return compat_base_url.rstrip("/")
     if base_url:
-        base = base_url.rstrip("/")
-        if base.endswith("/api/v1"):
-            return base[: -len("/api/v1")] + "/compatible-mode/v1"
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.path.endswith("/api/v1"):
+            return f"{parts.scheme}://{parts.netloc}/compatible-mode/v1"  # the same origin (CONTRACT §1b)
         return None
     return COMPAT_REGION_URLS.get(region) or COMPAT_REGION_URLS[DEFAULT_REGION]
 
