@@ -122,7 +122,19 @@ def bind(host: str, port: int) -> socket.socket:
     bare = host.strip("[]")
     try:
         family = socket.AF_INET6 if ":" in bare else socket.AF_INET
-        return socket.create_server((bare, port), family=family, backlog=2048)
+        # proto=IPPROTO_TCP, not create_server's 0: asyncio turns Nagle off (TCP_NODELAY) only on
+        # accepted sockets that say they are TCP; with it on, every answer waited for a delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((bare, port))
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+        return sock
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ServeError(f"could not serve on {host}:{port}: {reason} (is the port in use? is the host an address of this machine?)") from None
