@@ -10,7 +10,6 @@ descriptors left) are logged once a minute, not once per attempt.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import signal
@@ -22,6 +21,7 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from tui.base_url import is_loopback_host
 from tui.emulator.errors import new_request_id
 
 HEAD_TIMEOUT = 10.0
@@ -36,16 +36,6 @@ log = logging.getLogger("tui.emulator.server")
 
 class ServeError(Exception):
     """The emulator could not be served (bad host, port in use); the message is for the user."""
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class GuardedH11(H11Protocol):
