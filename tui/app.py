@@ -24,7 +24,7 @@ from tui.session import Session, source_for
 textual_fixes.apply()
 
 THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
-CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
+CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]*$")  # the real format is not documented (conv_123 in examples)
 
 
 def thread_id_problem(value: str) -> str | None:
