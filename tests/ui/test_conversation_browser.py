@@ -113,3 +113,21 @@ async def test_N_asks_which_and_creates_a_conversation(make_harness):
         table = h.app.screen.query_one(DataTable)
         assert conversation_id in [row.value for row in table.rows]
         assert str(table.get_cell(conversation_id, "kind")) == "conv"
+
+
+async def test_delete_is_no_key_in_a_thread_and_from_the_palette_only_explains(make_harness):
+    from tui.emulator.demo import ORDER_BOT
+    from tui.widgets.key_bar import KeyBar
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        shown, _ = h.browser.query_one(KeyBar).keys()
+        assert "Delete item" not in [key.description for key in shown]
+        before = [m.id async for m in h.client.iter_messages(ORDER_BOT)]
+        await press(h, pilot, "D")
+        [command] = [c for c in h.app.get_system_commands(h.browser) if c.title == "Delete item"]
+        command.callback()
+        await h.settle(pilot)
+        assert "D deletes conversation items; a thread's messages cannot be deleted." in h.notices()
+        assert [m.id async for m in h.client.iter_messages(ORDER_BOT)] == before

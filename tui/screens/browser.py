@@ -417,6 +417,10 @@ class BrowserScreen(Screen):
         return True
 
     def action_delete_item(self) -> None:
+        if not self.is_conversation:  # reachable from the palette, which does not ask check_action
+            self.notify("D deletes conversation items; a thread's messages cannot be deleted.", severity="warning",
+                        markup=False)
+            return
         item = self.store.selected
         if item is None:
             self._nothing_selected()
