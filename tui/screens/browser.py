@@ -18,7 +18,7 @@ from tui.api.errors import ThreadscopeError
 from tui.api.models import Message
 from tui.config import Settings
 from tui.screens.feedback import copy_text, report
-from tui.screens.navigation import AskForThread, ShowLedger
+from tui.screens.navigation import AskForThread, OpenMigrated, ShowLedger
 from tui.screens.prompt import InputPrompt
 from tui.session import LoadFailed, Notice, Session, SessionEvent
 from tui.store import BrowserStore, Change
@@ -72,6 +72,8 @@ class BrowserScreen(Screen):
         Binding("slash", "search", "Search", id="search"),
         Binding("R", "refresh", "Refresh", show=False, id="refresh"),
         Binding("o", "open_thread", "Open", show=False, id="open_thread"),
+        Binding("M", "migrate", "Migrate", show=False, id="migrate"),
+        Binding("O", "open_migrated", "Open its conversation", show=False, id="open_migrated"),
     ]
 
     def __init__(self, session: Session, settings: Settings) -> None:
@@ -324,6 +326,16 @@ class BrowserScreen(Screen):
 
     def action_open_thread(self) -> None:
         self.post_message(AskForThread())
+
+    # -- migration (tui/screens/migrate.py) ----------------------------------------------------
+
+    def action_migrate(self) -> None:
+        from tui.screens.migrate import request_migration
+
+        request_migration(self, self.settings, [(self.thread_id, "")])
+
+    def action_open_migrated(self) -> None:
+        self.post_message(OpenMigrated(self.thread_id))
 
     # -- write flows -------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from tui.config import Settings
 from tui.inert import make_inert, one_line
 from tui.ledger import ThreadLedger
+from tui.screens.migrate import request_migration, sync_links
 from tui.screens.navigation import AskForThread, NewThread, OpenThread
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
@@ -32,6 +33,8 @@ class LedgerScreen(Screen):
         Binding("l", "label", "Label", id="ledger.label"),
         Binding("x", "pin", "Pin", id="ledger.pin"),
         Binding("d", "forget", "Forget", id="ledger.forget"),
+        Binding("space", "mark", "Mark", show=False, id="ledger.mark"),
+        Binding("M", "migrate", "Migrate", show=False, id="ledger.migrate"),
         Binding("j", "cursor_down", "Down", show=False, id="ledger.down"),
         Binding("k", "cursor_up", "Up", show=False, id="ledger.up"),
     ]
@@ -40,6 +43,7 @@ class LedgerScreen(Screen):
         super().__init__()
         self.ledger = ledger
         self.settings = settings
+        self.marked: set[str] = set()  # threads marked with space, for M
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -49,11 +53,12 @@ class LedgerScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("", key="pin", width=1)
+        table.add_column("", key="pin", width=2)
         table.add_column("label", key="label", width=40)
         table.add_column("thread id", key="thread")
         table.add_column("last opened", key="opened", width=16)
         table.add_column("seen", key="seen", width=6)
+        table.add_column("migrated to", key="migrated")
         settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
                                        workspace=settings.workspace, where="thread ledger")
@@ -67,17 +72,19 @@ class LedgerScreen(Screen):
         table = self.query_one(DataTable)
         current = select or (self.selected_thread() if table.row_count else None)
         table.clear()
+        sync_links(self.ledger, self.settings)
         entries = self.ledger.entries()
         for entry in entries:
             opened = ""
             if entry.last_opened:
                 opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
             table.add_row(
-                Text("★" if entry.pinned else ""),
+                Text(("●" if entry.thread_id in self.marked else " ") + ("★" if entry.pinned else "")),
                 Text(one_line(entry.label or "", 40) or "—"),
                 Text(make_inert(entry.thread_id)),
                 Text(opened, style="dim"),
                 Text(str(entry.messages_seen) if entry.messages_seen else "", style="dim"),
+                Text(make_inert(entry.extra.get("migrated_to") or "")),
                 key=entry.thread_id,
             )
         empty = self.query_one("#ledger-empty", Static)
@@ -106,6 +113,23 @@ class LedgerScreen(Screen):
 
     def action_open_thread(self) -> None:
         self.post_message(AskForThread())
+
+    def action_mark(self) -> None:
+        """space: mark or unmark the highlighted thread for M, then move down."""
+        thread_id = self.selected_thread()
+        if thread_id:
+            self.marked ^= {thread_id}
+            self.refresh_ledger(select=thread_id)
+            self.action_cursor_down()
+
+    def action_migrate(self) -> None:
+        """M: the marked threads (in ledger order), or the highlighted one, into conversations."""
+        entries = self.ledger.entries()
+        chosen = [e for e in entries if e.thread_id in self.marked] or [
+            e for e in entries if e.thread_id == self.selected_thread()]
+        if chosen and request_migration(self, self.settings, [(e.thread_id, e.label) for e in chosen]):
+            self.marked.clear()
+            self.refresh_ledger()
 
     def action_cursor_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()
