@@ -67,6 +67,7 @@ async def test_two_marked_threads_migrate_verified_and_the_ledger_links_them(mak
         assert isinstance(h.app.screen, LedgerScreen)
         table = h.app.screen.query_one(DataTable)
         assert str(table.get_cell(ORDER_BOT, "migrated")) == links[ORDER_BOT]
+        assert str(table.get_cell(ORDER_BOT, "pin")) == "  →"  # no longer marked; migrated
         assert str(table.get_cell(RAG_DOCS, "migrated")) == ""
         assert h.app.screen.marked == set()
 

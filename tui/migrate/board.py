@@ -54,8 +54,8 @@ class Row:
             return "verifying"
         if self.state == "verified":
             assert self.result is not None
-            earlier = " (an earlier run)" if self.result.already else ""
-            return f"verified · {plural(self.result.items, 'item')}{earlier}"
+            earlier = " earlier" if self.result.already else ""  # by a run before this one (the record says so)
+            return f"verified{earlier} · {plural(self.result.items, 'item')}"
         if self.state == "stopped":
             return "stopped: M resumes it"
         return f"failed: {self.error}"

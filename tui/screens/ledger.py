@@ -34,7 +34,7 @@ class LedgerScreen(Screen):
         Binding("x", "pin", "Pin", id="ledger.pin"),
         Binding("d", "forget", "Forget", id="ledger.forget"),
         Binding("space", "mark", "Mark", show=False, id="ledger.mark"),
-        Binding("M", "migrate", "Migrate", show=False, id="ledger.migrate"),
+        Binding("M", "migrate", "Migrate", id="ledger.migrate"),
         Binding("j", "cursor_down", "Down", show=False, id="ledger.down"),
         Binding("k", "cursor_up", "Up", show=False, id="ledger.up"),
     ]
@@ -53,7 +53,7 @@ class LedgerScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("", key="pin", width=2)
+        table.add_column("", key="pin", width=3)
         table.add_column("label", key="label", width=40)
         table.add_column("thread id", key="thread")
         table.add_column("last opened", key="opened", width=16)
@@ -79,7 +79,8 @@ class LedgerScreen(Screen):
             if entry.last_opened:
                 opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
             table.add_row(
-                Text(("●" if entry.thread_id in self.marked else " ") + ("★" if entry.pinned else "")),
+                Text(("●" if entry.thread_id in self.marked else " ") + ("★" if entry.pinned else " ")
+                     + ("→" if entry.extra.get("migrated_to") else "")),  # marked for M, pinned, migrated
                 Text(one_line(entry.label or "", 40) or "—"),
                 Text(make_inert(entry.thread_id)),
                 Text(opened, style="dim"),

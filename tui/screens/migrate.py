@@ -81,6 +81,7 @@ class MigrateScreen(ModalScreen[None]):
                                background: $surface; padding: 0 1; }
     MigrateScreen #migrate-title { text-style: bold; margin-bottom: 1; }
     MigrateScreen DataTable { height: auto; max-height: 12; }
+    MigrateScreen #migrate-detail { margin-top: 1; color: $text-muted; }
     MigrateScreen #migrate-summary { margin-top: 1; }
     MigrateScreen #migrate-keys { color: $text-muted; }
     """
@@ -107,14 +108,15 @@ class MigrateScreen(ModalScreen[None]):
         with Vertical():
             yield Static(f"Migrate {count} thread{'s' if count != 1 else ''} into conversations", id="migrate-title")
             yield DataTable(id="migrate-rows", cursor_type="row")
+            yield Static("", id="migrate-detail", markup=False)
             yield Static("", id="migrate-summary", markup=False)
             yield Static("", id="migrate-keys", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("thread", key="thread", width=24)
-        table.add_column("state", key="state", width=40)
+        table.add_column("thread", key="thread", width=22)
+        table.add_column("state", key="state", width=32)
         table.add_column("conversation", key="conversation")
         for row in self.board.rows:
             table.add_row(*self._cells(row), key=row.thread_id)
@@ -129,7 +131,7 @@ class MigrateScreen(ModalScreen[None]):
     # -- drawing -----------------------------------------------------------------------------
 
     def _cells(self, row: Row) -> tuple[Text, Text, Text]:
-        name = one_line(row.label, 24) if row.label else row.thread_id
+        name = one_line(row.label, 22) if row.label else row.thread_id
         return (Text(name), Text(make_inert(row.describe()), style=STATE_STYLES.get(row.state, "")),
                 Text(row.conversation_id or ""))
 
@@ -139,9 +141,20 @@ class MigrateScreen(ModalScreen[None]):
             thread, state, conversation = self._cells(row)
             table.update_cell(row.thread_id, "state", state, update_width=False)
             table.update_cell(row.thread_id, "conversation", conversation, update_width=True)
+        self._draw_detail()
         self.query_one("#migrate-summary", Static).update(self._summary())
         self.query_one("#migrate-keys", Static).update(self._keys())
         self.refresh_bindings()
+
+    def _draw_detail(self) -> None:
+        """The highlighted thread in full: its id, its whole state (a failure's reason), its conversation."""
+        row = self._highlighted()
+        text = "" if row is None else make_inert(
+            f"{row.thread_id}: {row.describe()}" + (f"\n→ {row.conversation_id}" if row.conversation_id else ""))
+        self.query_one("#migrate-detail", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._draw_detail()
 
     def _summary(self) -> str:
         if self.phase in ("planning", "confirm"):
@@ -150,8 +163,8 @@ class MigrateScreen(ModalScreen[None]):
         failed = sum(row.state in ("failed", "stopped") for row in self.board.rows)
         where = "running" if self.phase == "running" else "finished"
         text = f"{where} · {verified} verified · {failed} failed or stopped"
-        if self.phase == "done" and self.record is not None:
-            text += f"\nthe record: {self.record.path}"
+        if self.phase == "done":
+            text += f"\nthe record ({RECORD_NAME} in the data directory) keeps every batch and message → item id"
         return text
 
     def _keys(self) -> str:
