@@ -257,9 +257,9 @@ def run_tui(settings: Settings, thread_id: str | None) -> None:
 @global_options
 @click.argument("thread_id")
 def open_thread(thread_id: str) -> None:
-    """Open the TUI on THREAD_ID."""
-    if not thread_id.startswith("thread_"):
-        fail_usage(f"{thread_id!r} is not a thread id (they look like thread_<uuid>)")
+    """Open the TUI on a thread (thread_…) or a conversation (conv_…)."""
+    if not thread_id.startswith(("thread_", "conv_")):
+        fail_usage(f"{thread_id!r} is not a thread or conversation id (they look like thread_<uuid> or conv_<id>)")
     run_tui(current_settings(), thread_id)
 
 

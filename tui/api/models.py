@@ -214,6 +214,11 @@ class Thread(WireObject):
         """`created_at` as an aware UTC datetime, when the server sent one."""
         return ms_to_datetime(self.created_at) if self.created_at is not None else None
 
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """The metadata, `{}` when the server sent null."""
+        return dict(self.metadata or {})
+
 
 class DeletedThread(WireObject):
     """The answer to a thread delete."""
@@ -266,6 +271,11 @@ class Item(WireObject):
     def text(self) -> str:
         """Every text part of the content, joined by blank lines."""
         return "\n\n".join(text for text in map(_part_text, self.parts) if text is not None)
+
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """Always `{}`: items carry no metadata (the conversation does)."""
+        return {}
 
 
 class ItemPage(WirePage):
