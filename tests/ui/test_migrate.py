@@ -70,6 +70,25 @@ async def test_two_marked_threads_migrate_verified_and_the_ledger_links_them(mak
         assert str(table.get_cell(ORDER_BOT, "pin")) == "  →"  # no longer marked; migrated
         assert str(table.get_cell(RAG_DOCS, "migrated")) == ""
         assert h.app.screen.marked == set()
+        assert h.app.ledger.get(links[CN_SUPPORT]).label == "migrated from 中文客服 · 退款咨询"
+
+
+async def test_the_progress_screen_opens_and_copies_a_resulting_conversation(make_harness, no_system_clipboard):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("M")
+        await h.settle(pilot)
+        await pilot.press("enter")
+        await h.settle(pilot)
+        conversation_id = h.app.screen.board.row(ORDER_BOT).conversation_id
+        await pilot.press("i")
+        await h.settle(pilot)
+        assert h.app.clipboard == conversation_id
+        assert "Sent conversation id to the terminal clipboard (OSC 52)." in h.notices()
+        await pilot.press("o")
+        await h.settle(pilot)
+        assert h.store.thread_id == conversation_id and len(h.store.page) == 8  # 9 messages, a tool call skipped
 
 
 async def test_opening_a_migrated_thread_names_its_conversation_and_O_opens_it(make_harness):
@@ -83,6 +102,32 @@ async def test_opening_a_migrated_thread_names_its_conversation_and_O_opens_it(m
         await h.settle(pilot)
         assert "Migrated to conv_0000000000: press O to open it." in h.notices()
         assert h.store.thread_id == ORDER_BOT  # a notice, not a dialog: the browser is in front
+        await pilot.press("O")
+        await h.settle(pilot)
+        assert h.store.thread_id == "conv_0000000000"  # what O opens: here a conversation that does not exist
+        assert h.store.error
+
+
+async def test_O_on_a_thread_never_migrated_says_so(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("O")
+        await h.settle(pilot)
+        assert "This thread has not been migrated here (M migrates it)." in h.notices()
+        assert h.store.thread_id == ORDER_BOT
+
+
+async def test_M_on_a_conversation_is_refused(make_harness):
+    from tui.emulator.demo_conversations import DEMO_CONVERSATIONS
+
+    h = make_harness(open_thread=DEMO_CONVERSATIONS[0][0])
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("M")
+        await h.settle(pilot)
+        assert "Only threads can be migrated into conversations." in h.notices()
+        assert not isinstance(h.app.screen, MigrateScreen)
 
 
 async def test_M_in_the_browser_migrates_that_thread(make_harness):
@@ -137,3 +182,41 @@ async def test_a_failing_server_shows_the_reason_and_a_second_M_resumes(make_har
         row = screen.board.row(CN_SUPPORT)
         assert row.state == "verified" and row.conversation_id == conversation_id  # the same one, resumed
         assert await _conversation_items(h, conversation_id) == await _source_items(h, CN_SUPPORT)
+
+
+async def test_escape_while_running_asks_and_stopping_leaves_it_to_the_record(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("M")
+        await h.settle(pilot)
+        screen = h.app.screen
+        h.set_faults("create_items:delay=60s")  # the first batch hangs until the client lets go of it
+        await pilot.press("enter")
+        for _ in range(200):
+            if screen.board.row(ORDER_BOT).state == "batch":
+                break
+            await pilot.pause()
+        assert screen.board.row(ORDER_BOT).describe() == "batch 1 of 1"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.app.screen.title_text == "Stop the migration?"
+        await pilot.press("k")  # keep running: nothing changes
+        await pilot.pause()
+        assert h.app.screen is screen and screen.phase == "running"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("s")
+        await h.settle(pilot)
+        assert screen.phase == "done" and screen.board.row(ORDER_BOT).describe() == "stopped: M resumes it"
+        conversation_id = screen.board.row(ORDER_BOT).conversation_id
+        await pilot.press("escape")
+        await h.settle(pilot)
+        h.set_faults("")
+        await pilot.press("M")
+        await h.settle(pilot)
+        await pilot.press("enter")
+        await h.settle(pilot)
+        row = h.app.screen.board.row(ORDER_BOT)
+        assert row.state == "verified" and row.conversation_id == conversation_id
+        assert await _conversation_items(h, conversation_id) == await _source_items(h, ORDER_BOT)

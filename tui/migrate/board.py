@@ -27,11 +27,14 @@ class Row:
     batch: int = 0
     error: str = ""
     result: ThreadResult | None = None
+    target: str | None = None  # a stopped run's conversation, as the record holds it
 
     @property
     def conversation_id(self) -> str | None:
         if self.result is not None:
             return self.result.conversation_id
+        if self.target is not None:
+            return self.target
         existing = self.plan.existing if self.plan is not None else None
         return existing.conversation_id if existing is not None else None
 
@@ -144,11 +147,11 @@ class Board:
         row = self.row(thread_id)
         row.state, row.error = "failed", error
 
-    def stop(self) -> None:
-        """The user stopped the run: every row still moving is left to the record."""
+    def stop(self, targets: dict[str, str | None]) -> None:
+        """The user stopped the run: every row still moving is left to the record (`targets`: its conversations)."""
         for row in self.rows:
             if row.state not in FINAL:
-                row.state = "stopped"
+                row.state, row.target = "stopped", targets.get(row.thread_id)
 
     def done(self) -> bool:
         return all(row.state in FINAL for row in self.rows if row.plan is not None)

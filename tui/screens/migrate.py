@@ -256,16 +256,18 @@ class MigrateScreen(ModalScreen[None]):
             else:
                 self.board.finished(result)
                 if result.ok and result.conversation_id:
-                    self._link(thread_id, result.conversation_id)
+                    self._link(self.board.row(thread_id), result.conversation_id)
         self._draw()
 
     def _progress(self, progress: Any) -> None:
         self.board.progress(progress)
         self._draw()
 
-    def _link(self, thread_id: str, conversation_id: str) -> None:
+    def _link(self, row: Row, conversation_id: str) -> None:
+        """The thread remembers its conversation; the conversation joins the ledger, named after the thread."""
         try:
-            self.ledger.link_conversation(thread_id, conversation_id)
+            self.ledger.link_conversation(row.thread_id, conversation_id)
+            self.ledger.record(conversation_id, label=f"migrated from {row.label or row.thread_id}", touch=False)
         except OSError as exc:
             self.notify(f"Could not update the ledger: {exc.strerror}", severity="warning", markup=False)
 
@@ -288,7 +290,7 @@ class MigrateScreen(ModalScreen[None]):
         def answered(choice: str | None) -> None:
             if choice == "stop" and self.phase == "running":
                 self.workers.cancel_group(self, "migrate-run")
-                self.board.stop()
+                self.board.stop({thread_id: self._recorded_target(thread_id) for thread_id in self.board.runnable()})
                 self._finish()
 
         self.app.push_screen(ChoiceScreen(
@@ -296,6 +298,10 @@ class MigrateScreen(ModalScreen[None]):
             Text("Every confirmed batch is kept in the record; M on the same threads resumes where it stopped, "
                  "and nothing is written twice."),
             [("k", "Keep running", "keep"), ("s", "Stop", "stop")], cancel_value="keep"), answered)
+
+    def _recorded_target(self, thread_id: str) -> str | None:
+        migration = self.record.latest(thread_id) if self.record is not None else None
+        return migration.conversation_id if migration is not None else None
 
     def _highlighted(self) -> Row | None:
         table = self.query_one(DataTable)
