@@ -91,6 +91,22 @@ async def test_the_progress_screen_opens_and_copies_a_resulting_conversation(mak
         assert h.store.thread_id == conversation_id and len(h.store.page) == 8  # 9 messages, a tool call skipped
 
 
+async def test_space_marks_and_moves_down_so_space_space_marks_two_rows(make_harness):
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("space", "space", "k", "space")  # mark rows 1 and 2, back up to 2, unmark it
+        await h.settle(pilot)
+        ledger = h.app.screen
+        table = ledger.query_one(DataTable)
+        assert ledger.marked == {ORDER_BOT}
+        assert str(table.get_cell(ORDER_BOT, "pin")).startswith("●")
+        assert str(table.get_cell(RAG_DOCS, "pin")).startswith(" ")
+        await pilot.press("M")
+        await h.settle(pilot)
+        assert [row.thread_id for row in h.app.screen.board.rows] == [ORDER_BOT]
+
+
 async def test_opening_a_migrated_thread_names_its_conversation_and_O_opens_it(make_harness):
     h = make_harness()
     async with h.app.run_test(size=SIZE) as pilot:

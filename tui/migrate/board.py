@@ -111,7 +111,7 @@ class Board:
         skipped = sum(len(plan.skipped()) for plan in plans)
         reported = sum(len(plan.reported()) for plan in plans)
         text = (f"{plural(len(plans), 'thread')} → new conversations · {plural(items, 'item')} in "
-                f"{plural(batches, 'batch')} · {skipped} skipped · {reported} reported")
+                f"{plural(batches, 'batch')} · {skipped} skipped · {reported} reported (the record keeps the notes)")
         unreadable = sum(row.state == "unreadable" for row in self.rows)
         return text + (f" · {unreadable} cannot be read" if unreadable else "")
 

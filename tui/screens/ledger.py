@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from tui.config import Settings
 from tui.inert import make_inert, one_line
-from tui.ledger import ThreadLedger
+from tui.ledger import LedgerEntry, ThreadLedger
 from tui.screens.migrate import request_migration, sync_links
 from tui.screens.navigation import AskForThread, NewThread, OpenThread
 from tui.widgets.key_bar import KeyBar
@@ -82,8 +82,7 @@ class LedgerScreen(Screen):
             if entry.last_opened:
                 opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
             table.add_row(
-                Text(("●" if entry.thread_id in self.marked else " ") + ("★" if entry.pinned else " ")
-                     + ("→" if entry.extra.get("migrated_to") else "")),  # marked for M, pinned, migrated
+                self._flags(entry),
                 Text("conv" if entry.kind == "conversation" else "thrd", style=KIND_STYLES[entry.kind]),
                 Text(one_line(entry.label or "", 40) or "—"),
                 Text(make_inert(entry.thread_id)),
@@ -119,13 +118,20 @@ class LedgerScreen(Screen):
     def action_open_thread(self) -> None:
         self.post_message(AskForThread())
 
+    def _flags(self, entry: LedgerEntry) -> Text:
+        """Marked for M, pinned, migrated into a conversation."""
+        return Text(("●" if entry.thread_id in self.marked else " ") + ("★" if entry.pinned else " ")
+                    + ("→" if entry.extra.get("migrated_to") else ""))
+
     def action_mark(self) -> None:
         """space: mark or unmark the highlighted thread for M, then move down."""
         thread_id = self.selected_thread()
-        if thread_id:
-            self.marked ^= {thread_id}
-            self.refresh_ledger(select=thread_id)
-            self.action_cursor_down()
+        entry = self.ledger.get(thread_id) if thread_id else None
+        if entry is not None:
+            self.marked ^= {entry.thread_id}
+            table = self.query_one(DataTable)
+            table.update_cell(entry.thread_id, "pin", self._flags(entry))
+            table.action_cursor_down()
 
     def action_migrate(self) -> None:
         """M: the marked threads (in ledger order), or the highlighted one, into conversations."""

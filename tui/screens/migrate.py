@@ -115,8 +115,8 @@ class MigrateScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("thread", key="thread", width=22)
-        table.add_column("state", key="state", width=32)
+        table.add_column("thread", key="thread", width=20)
+        table.add_column("state", key="state", width=36)
         table.add_column("conversation", key="conversation")
         for row in self.board.rows:
             table.add_row(*self._cells(row), key=row.thread_id)
@@ -131,7 +131,7 @@ class MigrateScreen(ModalScreen[None]):
     # -- drawing -----------------------------------------------------------------------------
 
     def _cells(self, row: Row) -> tuple[Text, Text, Text]:
-        name = one_line(row.label, 22) if row.label else row.thread_id
+        name = one_line(row.label, 20) if row.label else row.thread_id
         return (Text(name), Text(make_inert(row.describe()), style=STATE_STYLES.get(row.state, "")),
                 Text(row.conversation_id or ""))
 
