@@ -217,7 +217,7 @@ class Session:
     def message_saved(self, message: Message) -> None:
         """A write flow saved `message`: remembered pages may hold its old state."""
         self.cache.clear()
-        if message.thread_id == self.source.id:
+        if getattr(message, "thread_id", self.source.id) == self.source.id:  # undo may restore another thread's
             self.store.replace_message(message)
 
     def owner_saved(self, owner: Owner) -> None:
