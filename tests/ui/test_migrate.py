@@ -236,3 +236,24 @@ async def test_escape_while_running_asks_and_stopping_leaves_it_to_the_record(ma
         row = h.app.screen.board.row(ORDER_BOT)
         assert row.state == "verified" and row.conversation_id == conversation_id
         assert await _conversation_items(h, conversation_id) == await _source_items(h, ORDER_BOT)
+
+
+async def test_a_record_held_by_a_running_threadscope_migrate_is_said_and_nothing_is_sent(make_harness):
+    from tui.migrate import RECORD_NAME, MigrationRecord
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        other = MigrationRecord(h.settings.data_dir / RECORD_NAME, h.settings.backend_id)
+        other.claim()  # as `threadscope migrate` in another terminal holds it
+        try:
+            await pilot.press("M")
+            await h.settle(pilot)
+            await pilot.press("enter")
+            await h.settle(pilot)
+            assert other.latest(ORDER_BOT) is None  # nothing begun, so nothing was sent
+        finally:
+            other.close()
+        row = h.app.screen.board.row(ORDER_BOT)
+        assert row.describe().startswith("failed: another threadscope migrate is writing with this record")
+        assert row.conversation_id is None and h.app.ledger.linked_conversation(ORDER_BOT) is None
