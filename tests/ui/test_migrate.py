@@ -257,3 +257,22 @@ async def test_a_record_held_by_a_running_threadscope_migrate_is_said_and_nothin
         row = h.app.screen.board.row(ORDER_BOT)
         assert row.describe().startswith("failed: another threadscope migrate is writing with this record")
         assert row.conversation_id is None and h.app.ledger.linked_conversation(ORDER_BOT) is None
+
+
+async def test_the_ledger_takes_links_from_the_record_of_a_command_line_run(make_harness):
+    """As `threadscope migrate` leaves them: verified migrations in the record, the ledger untouched."""
+    from tui.migrate import RECORD_NAME, MigrationRecord, Migrator
+
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        record = MigrationRecord(h.settings.data_dir / RECORD_NAME, h.settings.backend_id)
+        try:
+            [result] = await Migrator(h.client, record).run([RAG_DOCS])
+        finally:
+            record.close()
+        assert result.ok and h.app.ledger.linked_conversation(RAG_DOCS) is None
+        h.app.screen.refresh_ledger()  # as when the ledger is shown again
+        await h.settle(pilot)
+        assert h.app.ledger.linked_conversation(RAG_DOCS) == result.conversation_id
+        assert str(h.app.screen.query_one(DataTable).get_cell(RAG_DOCS, "migrated")) == result.conversation_id
