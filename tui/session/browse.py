@@ -12,6 +12,7 @@ from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Message
 from tui.journal import EditJournal, undo_last_edit
 from tui.session.cache import PageCache
+from tui.session.jump import admits, build_around, entry_word, fetch_around
 from tui.session.source import Page, Source
 from tui.session.writes import ComposeFlow, MetadataWrites
 from tui.store import BrowserStore
@@ -147,6 +148,32 @@ class Session:
             self._failed(exc)
             return
         self._show(PageRequest(order, start), page, offset=None, keep=entry_id)
+
+    async def jump_to(self, entry_id: str) -> bool:
+        """The page around one message or item, highlighted; False (and why, in words) if not there."""
+        store, source = self.store, self.source
+        store.set_loading(True)
+        try:
+            entry, above, below = await fetch_around(source, entry_id, order=store.order, size=store.page_size,
+                                                     metadata=store.filter or None)
+            if store.filter and not admits(entry, store.filter):  # the page around it must hold it
+                store.filter = {}
+                self._publish(Notice(f"The filter is cleared: {entry_word(source)} {entry_id} does not match it."))
+                entry, above, below = await fetch_around(source, entry_id, order=store.order,
+                                                         size=store.page_size, metadata=None)
+        except NotFoundError as exc:
+            store.set_loading(False)
+            self._publish(LoadFailed(exc, f"{entry_word(source).capitalize()} {entry_id} is not in "
+                                          f"{source.kind} {source.id}."))
+            return False
+        except ThreadscopeError as exc:
+            self._failed(exc)
+            return False
+        around = build_around(entry, above, below, store.page_size)
+        self.request = PageRequest(store.order, around.after)
+        store.show_page(around.entries, can_prev=around.can_prev, can_next=around.can_next, offset=None,
+                        selected_id=entry.id)
+        return True
 
     async def show_created(self, message: Message) -> None:
         """A new message is the newest: show the page with the newest end and select it."""
