@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
 from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Message
+from tui.find import Match, Query, find_in
 from tui.journal import EditJournal, undo_last_edit
 from tui.session.cache import PageCache
+from tui.session.found import Found, collect
 from tui.session.jump import admits, build_around, entry_word, fetch_around
 from tui.session.source import Page, Source
 from tui.session.writes import ComposeFlow, MetadataWrites
@@ -72,6 +74,7 @@ class Session:
         self.writes = MetadataWrites(source, journal, self.message_saved)
         self._listeners: list[Callable[[SessionEvent], None]] = []
         self._seen = 0
+        self.found = Found()  # the last find over the whole thread, for its pane and `]` / `[`
 
     # -- events ------------------------------------------------------------------------------
 
@@ -174,6 +177,35 @@ class Session:
         store.show_page(around.entries, can_prev=around.can_prev, can_next=around.can_next, offset=None,
                         selected_id=entry.id)
         return True
+
+    def find(self, query: Query, progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
+        """Every entry of the whole thread or conversation that `query` matches, oldest first, as found."""
+        return find_in(self.source.client, self.source.id, query, progress=progress)
+
+    async def run_find(self, query: Query, text: str, changed: Callable[[], None]) -> Found:
+        """A new find over the whole thread into `self.found`, `changed()` told as it grows."""
+        found = self.found = Found(text)
+
+        def progress(seen: int) -> None:
+            found.seen = seen
+            changed()
+
+        await collect(self.find(query, progress), found, changed)
+        return found
+
+    async def step_match(self, step: int) -> bool:
+        """`]` / `[`: the next or previous match of the last find, its page fetched if not on show."""
+        match = self.found.step(step)
+        if match is None:
+            found = self.found
+            where = "No find yet: ctrl+f finds in the whole thread." if not found.text else (
+                "No earlier match." if step < 0 else "No further match" + ("." if found.done else " yet."))
+            self._publish(Notice(where, "warning"))
+            return False
+        if any(entry.id == match.id for entry in self.store.page):
+            self.select(match.id)
+            return True
+        return await self.jump_to(match.id)
 
     async def show_created(self, message: Message) -> None:
         """A new message is the newest: show the page with the newest end and select it."""
