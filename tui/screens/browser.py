@@ -73,7 +73,7 @@ class BrowserScreen(Screen):
         Binding("slash", "search", "Search", id="search"),
         Binding("R", "refresh", "Refresh", show=False, id="refresh"),
         Binding("o", "open_thread", "Open", show=False, id="open_thread"),
-        Binding("ctrl+f", "find", "Find in thread", id="find"),
+        Binding("ctrl+f", "find", "Find in thread", show=False, id="find"),
         Binding("right_square_bracket", "next_match", "Next match", show=False, id="next_match"),
         Binding("left_square_bracket", "prev_match", "Previous match", show=False, id="prev_match"),
     ]
