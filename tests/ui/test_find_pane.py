@@ -150,3 +150,12 @@ async def test_open_at_a_message(make_harness):
     async with h.app.run_test(size=SIZE) as pilot:
         await h.settle(pilot)
         assert h.store.selected_id == oldest[1203] and len(h.store.page) == 20
+
+
+async def test_open_at_a_message_not_in_the_thread_says_so_and_shows_the_first_page(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    h.app.start_message = "message_not-here"
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert any(f"Message message_not-here is not in thread {AGENT_LOOP}." in n for n in h.notices())
+        assert "messages 1–20 · newest first" in h.store.position_label()
