@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from tui.api import DashScopeClient
 from tui.emulator import create_app
 from tui.session import Posted, Session, ThreadSource
+from tui.store import Change
 
 TAGS = st.sampled_from(["a", "b"])
 
@@ -35,6 +36,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.thread: list[tuple[str, str]] = []  # (id, tag), oldest first
         self.known: list[tuple[str, str]] = []
         self.grew = False
+        self.pages_shown = 0  # Change.PAGE events from the session's store
         self.session: Session | None = None
 
     def run(self, coroutine):
@@ -57,11 +59,17 @@ class SessionMachine(RuleBasedStateMachine):
     def page_ids(self) -> list[str]:
         return [m.id for m in self.session.store.page]
 
-    def act(self, coroutine=None):
-        """Run a session call; if it showed a new page, the session saw the thread as it is now."""
-        before = id(self.session.store.page)
-        result = self.run(coroutine) if coroutine is not None else None
-        if id(self.session.store.page) != before:
+    def page_shown(self, change: Change) -> None:
+        if change is Change.PAGE:
+            self.pages_shown += 1
+
+    def act(self, coroutine):
+        """Run a session call; if it showed a page, the session saw the thread as it is now."""
+        # Counted, not compared by id(): a page list freed mid-call (refresh → show_around) can
+        # hand its address to the next one, and threads in the emulator make that vary by run.
+        before = self.pages_shown
+        result = self.run(coroutine)
+        if self.pages_shown != before:
             self.known = list(self.thread)
         return result
 
@@ -78,6 +86,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.thread_id = self.run(self.client.create_thread()).id
         self.run(self.add(size, tags))
         self.session = Session(ThreadSource(self.client, self.thread_id), page_size=page_size)
+        self.session.store.subscribe(self.page_shown)
         self.act(self.session.first())
 
     # -- rules ---------------------------------------------------------------------------------
