@@ -159,3 +159,19 @@ async def test_open_at_a_message_not_in_the_thread_says_so_and_shows_the_first_p
         await h.settle(pilot)
         assert any(f"Message message_not-here is not in thread {AGENT_LOOP}." in n for n in h.notices())
         assert "messages 1–20 · newest first" in h.store.position_label()
+
+
+async def test_find_is_in_the_command_palette(make_harness):
+    from textual.command import CommandPalette
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(h.app.screen, CommandPalette)
+        await pilot.press(*"Find in thread")
+        await h.settle(pilot)
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, FindScreen)
