@@ -175,3 +175,33 @@ async def test_find_is_in_the_command_palette(make_harness):
         await pilot.press("enter")
         await h.settle(pilot)
         assert isinstance(h.app.screen, FindScreen)
+
+
+async def test_a_new_find_while_one_runs_replaces_it_and_its_results(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        session = h.browser.session
+        real_find, held, two_found = session.find, asyncio.Event(), asyncio.Event()
+
+        async def held_after_two(query, progress=None):
+            async for count, match in _counted(real_find(query, progress)):
+                yield match
+                if count == 2:
+                    two_found.set()
+                    await held.wait()
+
+        session.find = held_after_two
+        await find(h, pilot, "status check")
+        await asyncio.wait_for(two_found.wait(), 30)
+        first = session.found
+        session.find = real_find
+        pane = h.app.screen
+        pane.query_one(Input).value = "re:Step 12\\d\\d:"
+        pane.query_one(Input).focus()
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert first.cancelled and session.found is not first and session.found.done
+        lines = results(pane)
+        assert len(lines) == 99 and lines[0].startswith("message 1,201 of 2,500")
+        assert all("Status check" not in line for line in lines)  # step 1250 is a status check: 99 steps

@@ -22,6 +22,7 @@ from tui.screens.feedback import copy_text, report
 from tui.screens.navigation import OpenThread, ShowLedger
 from tui.screens.prompt import InputPrompt
 from tui.session import LoadFailed, Notice, Session, SessionEvent
+from tui.session.found import Found
 from tui.store import BrowserStore, Change
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_detail import MessageDetail
@@ -360,13 +361,18 @@ class BrowserScreen(Screen):
             if entry_id is not None:
                 self.run_page(lambda: self.session.jump_to(entry_id))
 
-        self.app.push_screen(FindScreen(self.session, self.run_find, self.cancel_find, self.find_running), done)
+        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
+
+    def start_find(self, query: Query, text: str) -> None:
+        found = self.session.new_find(text)  # the pane starts afresh now, not when the worker first runs
+        self._find_changed()
+        self.run_find(query, found)
 
     @work(exclusive=True, group="find")
-    async def run_find(self, query: Query, text: str) -> None:
+    async def run_find(self, query: Query, found: Found) -> None:
         """The find streams here, not in its pane: `]` / `[` go on working once the pane is closed."""
         try:
-            await self.session.run_find(query, text, self._find_changed)
+            await self.session.run_find(query, found, self._find_changed)
         except ThreadscopeError as exc:
             report(self.app, exc)
 

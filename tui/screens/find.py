@@ -68,6 +68,7 @@ class FindScreen(Screen[str | None]):
         self.start, self.cancel, self.running = start, cancel, running
         self.word = "item" if session.source.kind == "conversation" else "message"
         self.shown = 0  # results already in the list
+        self.showing: Found | None = None  # the find they came from (a new find starts the list afresh)
 
     def compose(self) -> ComposeResult:
         source = self.session.source
@@ -91,6 +92,8 @@ class FindScreen(Screen[str | None]):
         """Add the new matches (or all of them again, with the total once known) and the progress."""
         found = self.session.found
         results = self.query_one(OptionList)
+        rebuild = rebuild or found is not self.showing
+        self.showing = found
         if rebuild:
             highlighted = results.highlighted
             results.clear_options()
@@ -125,8 +128,6 @@ class FindScreen(Screen[str | None]):
             progress.set_class(True, "-error")
             progress.update(str(exc).capitalize() + ".")
             return
-        self.query_one(OptionList).clear_options()
-        self.shown = 0
         self.start(query, text)
         self.query_one(OptionList).focus()
 

@@ -182,16 +182,19 @@ class Session:
         """Every entry of the whole thread or conversation that `query` matches, oldest first, as found."""
         return find_in(self.source.client, self.source.id, query, progress=progress)
 
-    async def run_find(self, query: Query, text: str, changed: Callable[[], None]) -> Found:
-        """A new find over the whole thread into `self.found`, `changed()` told as it grows."""
-        found = self.found = Found(text)
+    def new_find(self, text: str) -> Found:
+        """Forget the last find's results: a new find of `text` starts (see `run_find`)."""
+        self.found = Found(text)
+        return self.found
+
+    async def run_find(self, query: Query, found: Found, changed: Callable[[], None]) -> None:
+        """Feed `found` from a find over the whole thread, `changed()` told as it grows."""
 
         def progress(seen: int) -> None:
-            found.seen = seen
+            found.seen = max(found.seen, seen)
             changed()
 
         await collect(self.find(query, progress), found, changed)
-        return found
 
     async def step_match(self, step: int) -> bool:
         """`]` / `[`: the next or previous match of the last find, its page fetched if not on show."""
