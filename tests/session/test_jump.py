@@ -109,3 +109,41 @@ async def test_a_filter_the_message_does_not_match_is_cleared(client):
     assert await session.jump_to(plain)
     assert session.store.filter == {} and ids(session) == [plain, *tagged[::-1]]
     assert Notice(f"The filter is cleared: message {plain} does not match it.") in events
+
+
+async def test_find_then_step_through_the_matches_both_ways(client, oldest_first):
+    from tui.find import parse_query
+
+    session = Session(ThreadSource(client, AGENT_LOOP), page_size=SIZE)
+    events, told = [], []
+    session.subscribe(events.append)
+    await session.first()
+    assert not await session.step_match(1)
+    found = session.new_find("status check")
+    await session.run_find(parse_query("status check"), found, lambda: told.append(len(found.matches)))
+    expected = [oldest_first[250 * n] for n in range(1, 10)]
+    assert [m.id for m in found.matches] == expected and found.done and found.total == 2500
+    assert told[-1] == 9 and found.progress_label() == "Searched all 2,500 messages · 9 matches"
+    assert found.position_label(found.matches[3]) == "message 1,001 of 2,500"
+    landed = []
+    while await session.step_match(1):
+        landed.append(session.store.selected_id)
+        assert len(session.store.page) == SIZE
+    assert landed == expected
+    while await session.step_match(-1):
+        landed.append(session.store.selected_id)
+    assert landed[9:] == expected[-2::-1]
+    assert [e.text for e in events if isinstance(e, Notice)] == [
+        "No find yet: ctrl+f finds in the whole thread.", "No further match.", "No earlier match."]
+
+
+def test_progress_while_running_and_after_a_cancel():
+    from tui.find import Match, Snippet
+    from tui.session.found import Found
+
+    found = Found("x", seen=1200)
+    found.matches.append(Match("message_1", 1204, "user", None, "text", Snippet("x", 0, 1)))
+    assert found.progress_label() == "Searching… 1,200 messages so far · 1 match"
+    assert found.position_label(found.matches[0], "item") == "item 1,204"
+    found.cancelled = True
+    assert found.progress_label("item") == "Cancelled after 1,200 items · 1 match"
