@@ -19,19 +19,21 @@ from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import report
-from tui.session import Session, ThreadSource
+from tui.session import Session, source_for
 
 textual_fixes.apply()
 
 THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
+CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
 
 
 def thread_id_problem(value: str) -> str | None:
-    """Why `value` is not a thread id, or None if it looks like one."""
+    """Why `value` is neither a thread id nor a conversation id, or None if it looks like one."""
     if not value:
-        return "Type a thread id (thread_<uuid>)."
-    if not THREAD_ID.match(value):
-        return f"{value!r} is not a thread id: they look like thread_e99a9fe7-0433-426f-98ad-a5139c36579c"
+        return "Type a thread id (thread_<uuid>) or a conversation id (conv_…)."
+    if not (THREAD_ID.match(value) or CONVERSATION_ID.match(value)):
+        return (f"{value!r} is not a thread or conversation id: they look like "
+                "thread_e99a9fe7-0433-426f-98ad-a5139c36579c or conv_…")
     return None
 
 
@@ -101,9 +103,10 @@ class ThreadscopeApp(App):
 
     def _seed_demo_ledger(self) -> None:
         from tui.emulator.demo import DEMO_THREADS
+        from tui.emulator.demo_conversations import DEMO_CONVERSATIONS
 
         try:
-            self.ledger.seed(DEMO_THREADS)
+            self.ledger.seed(DEMO_THREADS + DEMO_CONVERSATIONS)
         except OSError as exc:
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
@@ -120,7 +123,7 @@ class ThreadscopeApp(App):
     # -- navigation --------------------------------------------------------------------------
 
     def open_thread(self, thread_id: str, message_id: str | None = None) -> None:
-        """Show a thread's browser (and remember the thread), at `message_id` if given."""
+        """Show a thread's or conversation's browser (and remember it), at `message_id` if given."""
         problem = thread_id_problem(thread_id)
         if problem:
             self.notify(problem, severity="error", markup=False)
@@ -132,7 +135,7 @@ class ThreadscopeApp(App):
         self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))
 
     def session_for(self, thread_id: str) -> Session:
-        """The session behind a thread's browser: the client, the page size, the journal, the ledger."""
+        """The session behind a thread's or conversation's browser: the source, page size, journal, ledger."""
         from tui.journal import EditJournal
 
         def seen(count: int) -> None:
@@ -140,7 +143,7 @@ class ThreadscopeApp(App):
             self.call_after_refresh(self.remember_thread, thread_id, count)
 
         size = self.settings.page_size
-        return Session(ThreadSource(self.client, thread_id), page_size=size if isinstance(size, int) else 20,
+        return Session(source_for(self.client, thread_id), page_size=size if isinstance(size, int) else 20,
                        journal=EditJournal(self.settings.journal_path, self.settings.backend_id), on_seen=seen)
 
     def show_ledger(self) -> None:
@@ -161,7 +164,24 @@ class ThreadscopeApp(App):
         self.show_ledger()
 
     def on_new_thread(self, message: navigation.NewThread) -> None:
-        self.create_thread()
+        self.action_new()
+
+    def action_new(self) -> None:
+        """`N`: ask whether to create a thread or a conversation, then create it and open it."""
+        from rich.text import Text
+
+        def answered(choice: str | None) -> None:
+            if choice == "thread":
+                self.create_thread()
+            elif choice == "conversation":
+                self.create_conversation()
+
+        self.push_screen(
+            ChoiceScreen("Create a new…", Text("A thread (Assistant API) or a conversation (Conversations API), "
+                                               "empty, opened at once."),
+                         [("t", "Thread", "thread"), ("c", "Conversation", "conversation")], cancel_value="back"),
+            answered,
+        )
 
     def action_open_thread(self) -> None:
         from tui.screens.prompt import InputPrompt
@@ -171,8 +191,8 @@ class ThreadscopeApp(App):
                 self.open_thread(thread_id)
 
         self.push_screen(
-            InputPrompt("Open a thread by id", placeholder="thread_…", check=thread_id_problem,
-                        hint="DashScope cannot list threads: paste an id from your code or logs."),
+            InputPrompt("Open a thread or conversation by id", placeholder="thread_… or conv_…", check=thread_id_problem,
+                        hint="DashScope cannot list threads or conversations: paste an id from your code or logs."),
             done,
         )
 
@@ -188,6 +208,20 @@ class ThreadscopeApp(App):
             return
         self.ledger.record(thread.id, label="new thread")
         self.open_thread(thread.id)
+
+    @work(exclusive=True, group="thread")
+    async def create_conversation(self) -> None:
+        if self.settings.read_only:
+            self.notify(f"Cannot create a conversation: {self.settings.read_only_reason()}.", severity="warning",
+                        markup=False)
+            return
+        try:
+            conversation = await self.client.create_conversation()
+        except ThreadscopeError as exc:
+            report(self, exc)
+            return
+        self.ledger.record(conversation.id, label="new conversation")
+        self.open_thread(conversation.id)
 
     def remember_thread(self, thread_id: str, seen: int | None = None) -> None:
         try:
@@ -225,8 +259,10 @@ class ThreadscopeApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Open thread", "Open a thread by its id", self.action_open_thread)
-        yield SystemCommand("Thread ledger", "Go back to the list of remembered threads", self.show_ledger)
+        yield SystemCommand("Open thread or conversation", "Open a thread or conversation by its id",
+                            self.action_open_thread)
+        yield SystemCommand("New thread or conversation", "Create one and open it", self.action_new)
+        yield SystemCommand("Ledger", "Go back to the list of remembered threads and conversations", self.show_ledger)
         if isinstance(screen, BrowserScreen):
             for binding in screen.BINDINGS:
                 if isinstance(binding, Binding) and binding.description and binding.id:

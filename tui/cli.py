@@ -256,13 +256,14 @@ def run_tui(settings: Settings, thread_id: str | None, message_id: str | None = 
 @main.command("open")
 @global_options
 @click.argument("thread_id")
-@click.option("--message", "message_id", metavar="MSG_ID", help="Open at the page around this message, highlighted.")
+@click.option("--message", "message_id", metavar="MSG_ID",
+              help="Open at the page around this message or item, highlighted.")
 def open_thread(thread_id: str, message_id: str | None) -> None:
-    """Open the TUI on THREAD_ID (at MSG_ID with --message)."""
-    if not thread_id.startswith("thread_"):
-        fail_usage(f"{thread_id!r} is not a thread id (they look like thread_<uuid>)")
+    """Open the TUI on a thread (thread_…) or a conversation (conv_…); at MSG_ID with --message."""
+    if not thread_id.startswith(("thread_", "conv_")):
+        fail_usage(f"{thread_id!r} is not a thread or conversation id (they look like thread_<uuid> or conv_<id>)")
     if message_id is not None and not message_id.strip():
-        fail_usage("--message needs a message id")
+        fail_usage("--message needs a message or item id")
     run_tui(current_settings(), thread_id, message_id)
 
 

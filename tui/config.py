@@ -14,11 +14,11 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -62,6 +62,16 @@ class Profile(BaseModel):
     read_only: bool = False
 
 
+def keys_as_text(value: object) -> str:
+    """A `[keymap]` value, "right,l" or ["right", "l"], in the comma form Textual's keymap takes;
+    one clear problem otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(isinstance(key, str) for key in value):
+        return ",".join(value)
+    raise PydanticCustomError("keymap_keys", 'Input should be keys as a string ("right,l") or a list of strings')
+
+
 class ConfigFile(BaseSettings):
     """The whole config.toml (the file is the only source: no environment variable sets these)."""
 
@@ -72,8 +82,7 @@ class ConfigFile(BaseSettings):
     theme: str = "threadscope-dark"
     # "auto": as many rows as the message list shows (1–100); a number always wins.
     page_size: int | Literal["auto"] = "auto"
-    # binding id -> keys: "right,l" or ["right", "l"] (Textual's keymap takes the comma form)
-    keymap: dict[str, str | list[str]] = Field(default_factory=empty_dict)
+    keymap: dict[str, Annotated[str, BeforeValidator(keys_as_text)]] = Field(default_factory=empty_dict)
     auto_refresh: float = Field(default=0.0, ge=0.0)  # seconds between polls of the newest page; 0 = off
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
@@ -100,10 +109,6 @@ class ConfigFile(BaseSettings):
             raise PydanticCustomError(kind, f"Input should be {words} {{limit}}", {"limit": limit})
         return value
 
-    @field_validator("keymap")
-    @classmethod
-    def _keys_as_textual_wants_them(cls, keymap: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        return {binding_id: ",".join(keys) if isinstance(keys, list) else keys for binding_id, keys in keymap.items()}
 
 
 class Environment(BaseSettings):

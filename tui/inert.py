@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, C1 controls, zero-width and bidi-control characters.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Unicode's Cc, Cf, Zl, Zp and lone surrogates (Cs), except tab, newline and the format characters
+# drawn as a glyph (number signs, soft hyphen).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\ud800-\udfff]"
+)
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -21,11 +26,13 @@ def _visible(match: re.Match[str]) -> str:
         return chr(0x2400 + code)  # ␀ … ␟ (ESC shows as ␛)
     if code == 0x7F:
         return "␡"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"\\u{code:04x}"  # as the JSON escape it came from, the form the CLI prints too
     return f"<U+{code:04X}>"
 
 
 def make_inert(text: str) -> str:
-    """`text` with every control, zero-width and bidi-control character shown as a visible symbol."""
+    """`text` with every control, invisible format and separator character shown as a visible symbol."""
     return _UNSAFE.sub(_visible, text)
 
 

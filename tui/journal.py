@@ -1,5 +1,8 @@
 """The edit journal: every metadata edit, before and after, kept across restarts so `u` can undo it.
 
+It also keeps the JSON of every conversation item deleted with `D` (an item cannot be put
+back with its id, so that copy is all there is).
+
 An append-only JSON Lines file in the user data dir. An edit is written *before* it is sent
 (state "pending"), then marked "saved" or "failed": if the app dies mid-request the user's
 intended metadata is still on disk. Entries are kept per backend, like the thread ledger.
@@ -15,7 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.api.client import DashScopeClient
-from tui.api.models import Message
+from tui.api.models import Conversation, Message, Thread
+
+TARGETS = ("message", "thread", "conversation", "item")  # what an entry's edit or delete was of
 
 
 class UndoRefused(Exception):
@@ -24,7 +29,11 @@ class UndoRefused(Exception):
 
 @dataclass
 class JournalEntry:
-    """One edit of one message's metadata."""
+    """One edit of one message's (or thread's, or conversation's) metadata, or one item deleted.
+
+    `thread_id` is the thread or conversation; `message_id` the message or item (for an edit
+    of a thread or conversation itself, its id again).
+    """
 
     id: str
     backend: str
@@ -34,8 +43,10 @@ class JournalEntry:
     after: dict[str, str]
     state: str = "pending"  # pending → saved | failed; saved → undone
     at: str = ""
-    kind: str = "edit"  # "edit" or "undo"
+    kind: str = "edit"  # "edit", "undo" or "delete"
     error: str = ""
+    target: str = "message"  # one of TARGETS
+    deleted: dict = field(default_factory=dict)  # a deleted item's JSON as the server last sent it
     history: list[str] = field(default_factory=list)
 
 
@@ -99,12 +110,29 @@ class EditJournal:
         return list(by_id.values())
 
     def begin(self, message: Message, before: dict[str, str], after: dict[str, str], kind: str = "edit") -> JournalEntry:
-        """Write the intended edit to disk before it is sent."""
+        """Write the intended edit of a message's metadata to disk before it is sent."""
+        return self.begin_write(message.thread_id, message.id, before, after, kind=kind)
+
+    def begin_owner_edit(self, owner: Thread | Conversation, before: dict[str, str], after: dict[str, str],
+                         kind: str = "edit") -> JournalEntry:
+        """Write the intended edit of a thread's or conversation's own metadata before it is sent."""
+        target = "conversation" if isinstance(owner, Conversation) else "thread"
+        return self.begin_write(owner.id, owner.id, before, after, kind=kind, target=target)
+
+    def begin_delete(self, conversation_id: str, item_id: str, item_json: dict) -> JournalEntry:
+        """Keep an item's JSON on disk before it is deleted."""
+        return self.begin_write(conversation_id, item_id, {}, {}, kind="delete", target="item", deleted=item_json)
+
+    def begin_write(self, thread_id: str, message_id: str, before: dict[str, str], after: dict[str, str], *,
+                    kind: str = "edit", target: str = "message", deleted: dict | None = None) -> JournalEntry:
         entry = JournalEntry(
-            id=uuid.uuid4().hex, backend=self.backend, thread_id=message.thread_id, message_id=message.id,
+            id=uuid.uuid4().hex, backend=self.backend, thread_id=thread_id, message_id=message_id,
             before=dict(before), after=dict(after), at=datetime.now(UTC).isoformat(timespec="seconds"), kind=kind,
+            target=target, deleted=dict(deleted or {}),
         )
         record = {k: v for k, v in entry.__dict__.items() if k not in ("history", "error")}
+        if target == "message":  # the records of message edits keep the shape earlier versions wrote
+            del record["target"], record["deleted"]
         self._append(record)
         return entry
 
@@ -122,24 +150,39 @@ class EditJournal:
         return None
 
 
-async def undo_last_edit(client: DashScopeClient, journal: EditJournal) -> Message:
+async def undo_last_edit(client: DashScopeClient, journal: EditJournal) -> Message | Thread | Conversation:
     """Put back the metadata the last saved edit replaced, if nobody changed it since."""
     entry = journal.last_saved_edit()
     if entry is None:
         raise UndoRefused("Nothing to undo: no saved metadata edit in the journal.")
-    current = await client.retrieve_message(entry.thread_id, entry.message_id)
+    read, write = _undo_calls(client, entry)
+    current = await read()
     now = current.metadata_dict
     if now != entry.after:
+        key = "e" if entry.target == "message" else "E"
         raise UndoRefused(
             f"Not undoing: the metadata of {entry.message_id} changed on the server since your edit "
-            f"({describe_diff(entry.after, now)}). Edit it by hand with e."
+            f"({describe_diff(entry.after, now)}). Edit it by hand with {key}."
         )
-    undo = journal.begin(current, entry.after, entry.before, kind="undo")
+    undo = journal.begin_write(entry.thread_id, entry.message_id, entry.after, entry.before, kind="undo",
+                               target=entry.target)
     try:
-        await client.modify_message(entry.thread_id, entry.message_id, metadata=entry.before)
+        await write(entry.before)
     except Exception as exc:
         journal.mark(undo, "failed", error=str(exc))
         raise
     journal.mark(undo, "saved")
     journal.mark(entry, "undone")
-    return await client.retrieve_message(entry.thread_id, entry.message_id)
+    return await read()
+
+
+def _undo_calls(client: DashScopeClient, entry: JournalEntry):
+    """(read, write) of the metadata an entry edited."""
+    if entry.target == "thread":
+        return (lambda: client.retrieve_thread(entry.thread_id),
+                lambda metadata: client.modify_thread(entry.thread_id, metadata=metadata))
+    if entry.target == "conversation":
+        return (lambda: client.retrieve_conversation(entry.thread_id),
+                lambda metadata: client.update_conversation(entry.thread_id, metadata=metadata))
+    return (lambda: client.retrieve_message(entry.thread_id, entry.message_id),
+            lambda metadata: client.modify_message(entry.thread_id, entry.message_id, metadata=metadata))

@@ -1,4 +1,4 @@
-"""The thread ledger: DashScope cannot list threads, so threadscope remembers the ones you touched.
+"""The thread ledger: DashScope cannot list threads or conversations, so threadscope remembers the ones you touched.
 
 One JSON file in the user data dir; entries are kept per backend (a thread id from the
 embedded emulator means nothing on the intl region).
@@ -15,7 +15,7 @@ from pathlib import Path
 
 @dataclass
 class LedgerEntry:
-    """One remembered thread."""
+    """One remembered thread or conversation."""
 
     thread_id: str
     backend: str
@@ -24,6 +24,11 @@ class LedgerEntry:
     messages_seen: int = 0
     pinned: bool = False
     extra: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """"conversation" for a conv_… id, else "thread" (the file keeps both under `thread_id`)."""
+        return "conversation" if self.thread_id.startswith("conv_") else "thread"
 
 
 def now_iso() -> str:

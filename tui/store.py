@@ -28,7 +28,7 @@ class Change(Enum):
 class BrowserStore:
     """State of one thread's browser."""
 
-    thread_id: str
+    thread_id: str  # the thread's or conversation's id
     page_size: int = 20
     order: str = "desc"
     filter: dict[str, str] = field(default_factory=dict)
@@ -39,6 +39,7 @@ class BrowserStore:
     can_next: bool = False  # more entries below the page (in display order)
     can_prev: bool = False  # more entries above it
     offset: int | None = 0  # entries above the page, when known (not after jumping to the end)
+    noun: str = "message"  # what one entry is called: "message" or "item"
     listeners: list[Callable[[Change], None]] = field(default_factory=list, repr=False)
 
     # -- listening -------------------------------------------------------------------------
@@ -70,12 +71,13 @@ class BrowserStore:
 
     def position_label(self) -> str:
         """E.g. "messages 21–40 · newest first · more below"."""
+        nouns = f"{self.noun}s"
         if not self.page:
-            where = "no messages" if not self.filter else "no messages match the filter"
+            where = f"no {nouns}" if not self.filter else f"no {nouns} match the filter"
         elif self.offset is None:
-            where = f"{'' if self.can_next else 'last '}{len(self.page)} messages"
+            where = f"{'' if self.can_next else 'last '}{len(self.page)} {nouns}"
         else:
-            where = f"messages {self.offset + 1}–{self.offset + len(self.page)}"
+            where = f"{nouns} {self.offset + 1}–{self.offset + len(self.page)}"
         parts = [where, ORDER_WORDS[self.order]]
         if self.filter:
             parts.append("filter " + " ".join(f"{k}={v}" for k, v in self.filter.items()))

@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from tui.api.errors import first_problem
 from tui.api.models import empty_dict
 
 DEFAULT_THEME = "threadscope-dark"
@@ -87,6 +86,16 @@ def bundled_themes_dir() -> Path | None:
     return None
 
 
+def theme_problems(exc: ValidationError) -> str:
+    """Every problem of a theme file on one line: `field: what; field: what`."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(file)"
+        what = "unknown field (a typo?)" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(f"{where}: {what.removeprefix('Value error, ')}")
+    return "; ".join(problems)
+
+
 def load_theme_file(path: Path) -> Theme:
     """Read and validate one theme file."""
     try:
@@ -98,11 +107,7 @@ def load_theme_file(path: Path) -> Theme:
     try:
         spec = ThemeSpec.model_validate(data)
     except ValidationError as exc:
-        field, problem, kind = first_problem(exc, "(file)")
-        problem = problem.removeprefix("Value error, ")
-        if kind == "extra_forbidden":
-            problem = "unknown field (a typo?)"
-        raise ThemeFileError(f"theme {path}: {field}: {problem}") from None
+        raise ThemeFileError(f"theme {path}: {theme_problems(exc)}") from None
     return spec.to_theme()
 
 

@@ -105,6 +105,8 @@ async def test_every_call_sends_its_method_path_and_body_under_the_compatible_ba
 
 @pytest.mark.parametrize(("kwargs", "compat"), [
     ({"base_url": "http://127.0.0.1:8765/api/v1/"}, "http://127.0.0.1:8765/compatible-mode/v1"),
+    ({"base_url": "https://gw.example/proxy/api/v1"}, "https://gw.example/compatible-mode/v1"),  # same origin
+    ({"base_url": "https://gw.example/api/v2"}, None),  # unknown: conversation calls say so
     ({"base_url": None, "region": "cn"}, "https://dashscope.aliyuncs.com/compatible-mode/v1"),
     ({"base_url": None}, "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"),
     ({"base_url": "http://x/api/v1", "compat_base_url": "http://y/legacy/compatible-mode/v1/"}, "http://y/legacy/compatible-mode/v1"),
@@ -272,3 +274,16 @@ async def test_an_item_page_of_the_wrong_shape_is_a_protocol_error():
         with pytest.raises(ProtocolError) as info:
             await client.list_items("conv_1")
     assert "'data.0.id: " in str(info.value)
+
+
+async def test_hints_on_the_conversation_routes_do_not_send_people_to_workspaces():
+    body = {"error": {"message": "Incorrect API key", "type": "invalid_request_error", "code": "invalid_api_key"}}
+    async with DashScopeClient(api_key=SENTINEL_KEY, region="intl", transport=Scripted((401, body)).transport) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.retrieve_conversation("conv_1")
+        assert "--region cn" in info.value.hint and "workspace" not in info.value.hint
+    server = Scripted((404, {"error": {"message": "gone", "type": "invalid_request_error", "code": "not_found"}}))
+    async with client_on(server) as client:
+        with pytest.raises(NotFoundError) as info:
+            await client.retrieve_item("conv_1", "msg_1")
+    assert "conversations live in one region" in info.value.hint and "workspace" not in info.value.hint

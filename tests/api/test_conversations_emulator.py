@@ -185,3 +185,31 @@ async def test_iter_items_asks_for_the_next_page_before_this_one_is_consumed(liv
             count += 1
     assert count == 25
     assert at_page_start == [2, 3, 3]  # when a page's first item is handed out, the next page was asked for
+
+
+@pytest.mark.parametrize("operation", ["delete_item", "delete_conversation", "delete_thread"])
+async def test_a_delete_whose_answer_was_lost_is_not_reported_as_not_found_on_the_retry(emulator_app, operation):
+    async with reaching(emulator_app, "asgi") as setup:
+        conv = await setup.create_conversation(items=[say("user", "x")])
+        item = (await setup.list_items(conv.id)).data[0].id
+        thread = await setup.create_thread()
+    faults = FaultInjector(emulator_app, f"{operation}:dropx1")  # carried out, then the connection closes
+    async with reaching(faults, "socket") as client:
+        if operation == "delete_item":
+            deleted = await client.delete_item(conv.id, item)
+            assert (deleted.id, deleted.object) == (item, "conversation.item.deleted")
+            with pytest.raises(NotFoundError):
+                await client.retrieve_item(conv.id, item)
+        elif operation == "delete_conversation":
+            deleted = await client.delete_conversation(conv.id)
+            assert (deleted.id, deleted.object) == (conv.id, "conversation.deleted")
+        else:
+            deleted = await client.delete_thread(thread.id)
+            assert (deleted.id, deleted.object) == (thread.id, "thread.deleted")
+        assert deleted.deleted is True
+        assert faults.seen[operation] == 2  # the lost try, then the retry that found it gone
+        with pytest.raises(NotFoundError):  # a plain 404, with no lost try before it, is still an error
+            if operation == "delete_thread":
+                await client.delete_thread(thread.id)
+            else:
+                await client.delete_conversation(conv.id if operation == "delete_conversation" else "conv_missing")

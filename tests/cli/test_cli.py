@@ -95,7 +95,7 @@ def test_not_found_exits_1_with_code_and_request_id(run):
         (("messages", "update", "thread_x", "message_y"), "give --metadata"),
         (("messages", "list", "thread_x", "--limit", "0"), "0<=" if False else "--limit"),
         (("messages", "create", "thread_x", "--content", "   "), "content must be a non-empty string"),
-        (("open", "not-a-thread"), "is not a thread id"),
+        (("open", "not-a-thread"), "is not a thread or conversation id"),
     ],
 )
 def test_usage_errors_exit_2_before_anything_is_sent(run, args, words):

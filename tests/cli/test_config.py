@@ -74,7 +74,10 @@ def test_custom_base_url_from_the_sdk_variable(monkeypatch):
     [
         ("page_size = 500\n", "config.toml: page_size: Input should be less than or equal to 100"),
         ("page_size = 'lots'\n", 'config.toml: page_size: Input should be a number from 1 to 100, or "auto"'),
+        ("page_size = true\n", 'config.toml: page_size: Input should be a number from 1 to 100, or "auto"'),
         ('[profiles.a]\nregion = "eu"\n', "config.toml: profiles.a.region: Input should be 'intl' or 'cn'"),
+        ("[keymap]\nnext_page = 1\n",
+         'config.toml: keymap.next_page: Input should be keys as a string ("right,l") or a list of strings'),
         ("[profiles.a\n", "config.toml: not valid TOML"),
         ('[profiles.a]\nregoin = "cn"\n', "config.toml: profiles.a.regoin: Extra inputs are not permitted"),
     ],
@@ -255,15 +258,11 @@ def test_the_command_line_warns_before_a_key_goes_out_over_plain_http():
     assert "sk-secret0123456789" not in result.output + result.stderr
 
 
-async def test_the_api_key_option_warning_is_shown_in_the_tui(make_harness, monkeypatch):
-    from tui.app import ThreadscopeApp
-
+async def test_the_api_key_option_warning_is_shown_in_the_tui(make_harness):
     settings = resolve_settings(api_key="sk-secret0123456789", demo=True)
     assert settings.warnings == ["--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env"]
     h = make_harness()
-    shown = []
-    monkeypatch.setattr(ThreadscopeApp, "notify", lambda self, message, **kw: shown.append(message))
     h.app.settings.warnings = settings.warnings
     async with h.app.run_test(size=(120, 40)) as pilot:
         await h.settle(pilot)
-    assert settings.warnings[0] in shown
+        assert settings.warnings[0] in h.notices()

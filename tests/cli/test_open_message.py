@@ -28,5 +28,5 @@ def test_message_is_handed_to_the_app(started):
 
 def test_a_blank_message_is_a_usage_error(started):
     result = CliRunner().invoke(main, ["open", AGENT_LOOP, "--message", " "], catch_exceptions=False)
-    assert result.exit_code == 2 and "--message needs a message id" in result.stderr
+    assert result.exit_code == 2 and "--message needs a message or item id" in result.stderr
     assert started == {}

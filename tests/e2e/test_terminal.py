@@ -86,7 +86,7 @@ def test_leaving_restores_the_terminal(isolated_user_dirs, leave):
         term.wait_for(ORDER_BOT)
         term.keys(leave)
         screen = term.wait_for("AFTER-MARK")
-        assert "BEFORE-MARK" in screen and "thread ledger" not in screen
+        assert "BEFORE-MARK" in screen and "threads and conversations" not in screen
         assert (work / "before").read_text() == (work / "after").read_text()
     finally:
         term.close()

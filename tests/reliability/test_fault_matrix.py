@@ -5,6 +5,7 @@ one), the UI stays usable (the same operation succeeds once the fault is gone), 
 happen only for safe operations, and an edit or a composed text is never lost.
 """
 
+import httpx
 import pytest
 from textual.widgets import Static
 
@@ -248,3 +249,85 @@ async def test_conversation_call(conv_server, operation, fault):
         if operation == "create_items":  # never doubled: once if the lost answer landed, once more now
             texts = [i.text async for i in client.iter_items(conv.id)]
             assert texts == ["a", "b", *(["once"] if fault in ("lost", "drop") else []), "once"]
+
+
+# -- a hostile server (client-side guards), seen from the TUI ------------------------------------
+
+HOSTILE_THREAD = "thread_00000000-0000-4000-8000-000000000000"
+GOOD_PAGE = {"object": "list", "first_id": "message_1", "last_id": "message_1", "has_more": False,
+             "data": [{"id": "message_1", "object": "thread.message", "created_at": 1, "thread_id": HOSTILE_THREAD,
+                       "role": "user", "content": [{"type": "text", "text": {"value": "back to normal", "annotations": []}}],
+                       "metadata": {}}]}
+# what the server does → what the user must read
+HOSTILE_ANSWERS = {
+    "3xx": (lambda: httpx.Response(302, json={"id": "x"}, headers={"Location": "http://elsewhere.test/login"}),
+            "HTTP 302, the server redirected to http://elsewhere.test/login"),
+    "size-cap": (lambda: httpx.Response(200, headers={"Content-Length": str(10 * 2**30)}, content=b"{}"),
+                 "the response is larger than 1,000,000 bytes"),
+    "nesting": (lambda: httpx.Response(200, content=b'{"data":' + b"[" * 5000 + b"]" * 5000 + b"}"),
+                "the JSON is nested too deeply"),
+    "empty-object": (lambda: httpx.Response(200, json={}), "the response is not a valid MessagePage"),
+    "error-as-200": (lambda: httpx.Response(200, json={"code": "InvalidApiKey", "message": "Invalid API-key provided.",
+                                                       "request_id": "r-200"}),
+                     "HTTP 200 InvalidApiKey: Invalid API-key provided. (request_id r-200)"),
+}
+
+
+def hostile_harness(transport, base_url="http://hostile.test/api/v1", **client_options):
+    from tests.conftest import Harness
+    from tui.app import ThreadscopeApp
+    from tui.config import resolve_settings
+
+    settings = resolve_settings()
+    client = DashScopeClient(api_key="k", base_url=base_url, transport=transport,
+                             max_response_bytes=1_000_000, **client_options)
+    return Harness(ThreadscopeApp(settings, client, open_thread=HOSTILE_THREAD), client, settings)
+
+
+@pytest.mark.parametrize("answer", HOSTILE_ANSWERS)
+async def test_hostile_answer_when_opening_a_thread(answer):
+    respond, words = HOSTILE_ANSWERS[answer]
+    hostile = [True]
+    h = hostile_harness(httpx.MockTransport(lambda request: respond() if hostile[0] else httpx.Response(200, json=GOOD_PAGE)))
+    async with h.client, h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen)
+        notice = h.notices()[-1]
+        assert notice.startswith(f"list messages of {HOSTILE_THREAD} failed: ") and words in notice, notice
+        assert h.store.page == [] and h.store.error
+        hostile[0] = False
+        await pilot.press("R")
+        await h.settle(pilot)
+        assert [m.text for m in h.store.page] == ["back to normal"] and not h.store.error
+
+
+async def test_a_trickling_answer_ends_at_the_deadline_in_the_tui():
+    from tests.api.test_hostile_server import trickle
+    from tests.conftest import LiveServer
+
+    server = LiveServer(trickle, None)
+    try:
+        h = hostile_harness(None, server.base_url, timeouts=Timeouts(connect=2, read=30, total=0.5))
+        async with h.client, h.app.run_test(size=SIZE) as pilot:
+            await h.settle(pilot)
+            assert isinstance(h.app.screen, BrowserScreen)
+            assert "timed out (no complete answer within 0.5 s)" in h.notices()[-1]
+    finally:
+        server.stop()
+
+
+# -- SECURITY.md's fault matrix points at tests that exist ---------------------------------------
+
+
+def test_every_test_the_fault_matrix_names_exists():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "SECURITY.md").read_text(encoding="utf-8")
+    matrix = text.split("## Fault matrix", 1)[1]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", matrix)
+    assert len(named) >= 30
+    for path, name in named:
+        source = (root / path).read_text(encoding="utf-8")
+        assert re.search(rf"^(async def|def|class) {name}\b|^{name} = ", source, re.MULTILINE), f"{path}::{name}"

@@ -147,3 +147,25 @@ def test_progress_while_running_and_after_a_cancel():
     assert found.position_label(found.matches[0], "item") == "item 1,204"
     found.cancelled = True
     assert found.progress_label("item") == "Cancelled after 1,200 items · 1 match"
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+async def test_jump_in_a_conversation_uses_after_both_ways(client, transport, order):
+    from tui.emulator.demo_conversations import LONG_CHAT
+    from tui.session import ConversationSource
+
+    oldest = [item["id"] async for item in client.iter_raw_items(LONG_CHAT, order="asc", page_size=100)]
+    session = Session(ConversationSource(client, LONG_CHAT), page_size=SIZE, order=order)
+    events = []
+    session.subscribe(events.append)
+    for index in (0, len(oldest) // 2, len(oldest) - 1):
+        transport.requests.clear()
+        assert await session.jump_to(oldest[index])
+        assert all("before" not in request.url.params for request in transport.requests)
+        assert session.store.selected_id == oldest[index] and len(session.store.page) == SIZE
+        shown = [m.id for m in session.store.page]
+        start = oldest.index(shown[0] if order == "asc" else shown[-1])
+        assert shown == (oldest[start:start + SIZE] if order == "asc" else oldest[start:start + SIZE][::-1])
+    assert not await session.jump_to("item_nope")
+    assert [e.headline for e in events if isinstance(e, LoadFailed)] == [
+        f"Item item_nope is not in conversation {LONG_CHAT}."]

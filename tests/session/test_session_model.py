@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from tui.api import DashScopeClient
 from tui.emulator import create_app
-from tui.session import Posted, Session, ThreadSource
+from tui.session import ConversationSource, Deleted, Posted, Session, ThreadSource
 from tui.store import Change
 
 TAGS = st.sampled_from(["a", "b"])
@@ -237,3 +237,76 @@ def test_s_s_p_on_a_ten_message_thread_shows_a_full_page():
 def test_j_on_the_last_row_goes_to_the_next_page_and_k_back():
     machine = run_steps(10, 4, [("move", {"step": 1})] * 4 + [("move", {"step": -1})])
     assert machine.session.store.selected_index == 3 and machine.session.store.offset == 0
+
+
+class ConversationSessionMachine(SessionMachine):
+    """The same rules and invariant on a conversation's items (no metadata: no filter; compose picks a role)."""
+
+    async def add(self, count: int, tags: list[str]) -> None:
+        batch = [{"role": ("user", "assistant")[n % 2], "content": f"i{len(self.thread) + n}"} for n in range(count)]
+        for start in range(0, len(batch), 20):
+            created = await self.client.create_items(self.thread_id, batch[start:start + 20])
+            self.thread.extend((item.id, "a") for item in created.data)
+
+    @initialize(size=st.integers(0, 14), page_size=st.integers(1, 6))
+    def start(self, size, page_size):
+        self.thread_id = self.run(self.client.create_conversation()).id
+        self.run(self.add(size, ["a"]))
+        self.session = Session(ConversationSource(self.client, self.thread_id), page_size=page_size)
+        self.session.store.subscribe(self.page_shown)
+        self.act(self.session.first())
+
+    filter = None  # items carry no metadata: not a rule here
+
+    @rule(role=st.sampled_from(["user", "assistant", "system", "developer"]))
+    def compose(self, role):
+        outcome = self.run(self.session.compose_flow().send(f"composed {len(self.thread)}", None, role))
+        assert isinstance(outcome, Posted) and outcome.message.role == role
+        self.thread.append((outcome.message.id, "a"))
+        self.grew = True
+        self.act(self.session.show_created(outcome.message))
+        assert self.session.store.selected_id == outcome.message.id
+
+    @rule()
+    def delete(self):
+        """`D` on the highlighted item: it is gone from the server and the page, the rest stays in order."""
+        store = self.session.store
+        if store.selected is None:
+            return
+        doomed = store.selected_id
+        outcome = self.run(self.session.delete_selected())
+        assert isinstance(outcome, Deleted)
+        self.thread = [entry for entry in self.thread if entry[0] != doomed]
+        self.known = list(self.thread)
+        assert doomed not in self.page_ids()
+
+
+ConversationSessionMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=25, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestConversationSessionModel = ConversationSessionMachine.TestCase
+
+
+async def test_conversation_pages_match_iter_items(tmp_path):
+    """n through a conversation, newest first, lists every item once, as iter_items does; p comes back."""
+    client = DashScopeClient(api_key="test-key", base_url="http://emulator.test/api/v1",
+                             transport=httpx.ASGITransport(app=create_app(tmp_path / "db.sqlite3")))
+    try:
+        conversation = await client.create_conversation()
+        for start in range(0, 47, 20):
+            await client.create_items(conversation.id, [{"role": "user", "content": f"i{n}"}
+                                                        for n in range(start, min(start + 20, 47))])
+        session = Session(ConversationSource(client, conversation.id), page_size=10)
+        await session.first()
+        pages = [[e.id for e in session.store.page]]
+        while await session.next_page():
+            pages.append([e.id for e in session.store.page])
+        expected = [item.id async for item in client.iter_items(conversation.id, order="desc", page_size=13)]
+        assert sum(pages, []) == expected and [len(p) for p in pages] == [10, 10, 10, 10, 7]
+        assert session.store.position_label() == "items 41–47 · newest first · more above"
+        for page in reversed(pages[:-1]):
+            assert await session.prev_page()
+            assert [e.id for e in session.store.page] == page
+    finally:
+        await client.aclose()

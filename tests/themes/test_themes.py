@@ -39,6 +39,10 @@ def test_high_contrast_uses_only_the_16_colour_palette():
         ('name = "x-broken\nprimary = 1', "not valid TOML"),
         ('name = "x-broken"\nprimary = "#123456"\n[variables]\nrole-user = "nope"\n',
          "variables: role-user: 'nope' is not a colour"),
+        # Every problem at once, so one edit fixes the file.
+        ('name = "Bad Name"\nprimary = "#12345"\nbackgrund = "#000000"\n',
+         "name: String should match pattern '^[a-z0-9][a-z0-9-]{1,47}$'; primary: '#12345' is not a colour "
+         "(use #RRGGBB, rgb(…), or a colour name); backgrund: unknown field (a typo?)"),
     ],
 )
 def test_broken_theme_is_one_clear_line(tmp_path, content, expected):

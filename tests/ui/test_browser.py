@@ -4,6 +4,7 @@ from textual.widgets import DataTable, Static
 
 from tui.api.validation import check_metadata
 from tui.emulator.demo import AGENT_LOOP, DEMO_THREADS, ORDER_BOT
+from tui.emulator.demo_conversations import DEMO_CONVERSATIONS
 from tui.screens.browser import BrowserScreen
 from tui.screens.ledger import LedgerScreen
 from tui.widgets.message_detail import MessageDetail
@@ -27,7 +28,10 @@ async def test_ledger_lists_demo_threads_and_enter_opens_one(make_harness):
         await h.settle(pilot)
         assert isinstance(h.app.screen, LedgerScreen)
         table = h.app.screen.query_one(DataTable)
-        assert [row.value for row in table.rows] == [thread_id for thread_id, _ in DEMO_THREADS]
+        expected = [thread_id for thread_id, _ in DEMO_THREADS + DEMO_CONVERSATIONS]
+        assert [row.value for row in table.rows] == expected  # threads and conversations, one ledger
+        kinds = [str(table.get_cell(row, "kind")) for row in expected]
+        assert kinds == ["thrd"] * len(DEMO_THREADS) + ["conv"] * len(DEMO_CONVERSATIONS)
         await pilot.press("enter")
         await h.settle(pilot)
         assert h.store.thread_id == ORDER_BOT
@@ -199,7 +203,7 @@ async def test_open_by_id_validates_the_format(make_harness):
         await h.settle(pilot)
         await pilot.press("o", *"message_123", "enter")
         await pilot.pause()
-        assert "is not a thread id" in str(h.app.screen.query_one("#prompt-error", Static).render())
+        assert "is not a thread or conversation id" in str(h.app.screen.query_one("#prompt-error", Static).render())
         await pilot.press(*["backspace"] * 11, *ORDER_BOT, "enter")
         await h.settle(pilot)
         assert isinstance(h.app.screen, BrowserScreen) and h.store.thread_id == ORDER_BOT
@@ -242,7 +246,7 @@ async def test_command_palette_offers_every_action(make_harness):
     async with h.app.run_test(size=SIZE) as pilot:
         await h.settle(pilot)
         titles = [command.title for command in h.app.get_system_commands(h.browser)]
-        for expected in ("Open thread", "Thread ledger", "Theme", "Quit"):
+        for expected in ("Open thread or conversation", "New thread or conversation", "Ledger", "Theme", "Quit"):
             assert any(title.startswith(expected) for title in titles), (expected, titles)
         await pilot.press("ctrl+p")
         await h.settle(pilot)
@@ -278,7 +282,7 @@ async def test_opened_straight_into_a_thread_escape_builds_the_ledger(make_harne
         ledger = h.app.screen
         assert isinstance(ledger, LedgerScreen)
         assert not any(isinstance(s, BrowserScreen) for s in h.app.screen_stack)
-        assert ledger.query_one(DataTable).row_count == len(DEMO_THREADS)
+        assert ledger.query_one(DataTable).row_count == len(DEMO_THREADS) + len(DEMO_CONVERSATIONS)
         assert ledger.selected_thread() == ORDER_BOT  # the thread just left is the newest opened
         await pilot.press("enter")
         await h.settle(pilot)
@@ -294,7 +298,7 @@ async def test_the_ledger_remembers_the_thread_but_page_turns_do_not_rewrite_it(
         await h.settle(pilot)
         entry = h.app.ledger.get(AGENT_LOOP)
         assert entry is not None and entry.messages_seen == 10
-        assert {e.thread_id for e in h.app.ledger.entries()} == {t for t, _ in DEMO_THREADS}  # demo seeded, once
+        assert {e.thread_id for e in h.app.ledger.entries()} == {t for t, _ in DEMO_THREADS + DEMO_CONVERSATIONS}  # seeded once
         ledger, writes = h.app.ledger, []
         save = ledger._save_all
         ledger._save_all = lambda entries: (writes.append(len(entries)), save(entries))

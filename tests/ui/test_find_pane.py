@@ -205,3 +205,19 @@ async def test_a_new_find_while_one_runs_replaces_it_and_its_results(make_harnes
         lines = results(pane)
         assert len(lines) == 99 and lines[0].startswith("message 1,201 of 2,500")
         assert all("Status check" not in line for line in lines)  # step 1250 is a status check: 99 steps
+
+
+async def test_find_and_jump_in_a_conversation(make_harness):
+    from tui.emulator.demo_conversations import LONG_CHAT
+
+    h = make_harness(page_size=20, open_thread=LONG_CHAT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await find(h, pilot, "re:turn (10|100|1000): pong")
+        await h.settle(pilot)
+        lines = results(h.app.screen)
+        assert [line.split("  ")[0] for line in lines] == ["item 20 of 2,400", "item 200 of 2,400", "item 2,000 of 2,400"]
+        assert "Find in conversation" in str(h.app.screen.query_one("#find-title", Static).visual)
+        await pilot.press("enter")
+        await h.settle(pilot)
+        assert h.store.selected_id == h.browser.session.found.matches[0].id and len(h.store.page) == 20

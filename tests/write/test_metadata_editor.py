@@ -321,9 +321,10 @@ async def test_read_only_profile_blocks_edit_compose_and_undo(make_harness):
     h = make_harness(open_thread=ORDER_BOT, read_only=True)
     async with h.app.run_test(size=SIZE) as pilot:
         await h.settle(pilot)
-        for key in ("e", "c", "u"):
+        for key in ("e", "E", "c", "u"):
             await pilot.press(key)
             await h.settle(pilot)
             assert isinstance(h.app.screen, BrowserScreen)
-        expected = "Edits, compose and undo are off: this configuration is read-only (read_only = true in config.toml)."
-        assert h.notices().count(expected) == 3
+        expected = ("Edits, compose, delete and undo are off: "
+                    "this configuration is read-only (read_only = true in config.toml).")
+        assert h.notices().count(expected) == 4

@@ -14,7 +14,8 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pydantic_core
@@ -23,6 +24,7 @@ from tui import __version__
 from tui.api.errors import (
     CODE_STATUS,
     APIError,
+    NotFoundError,
     OutcomeUnknownError,
     ProtocolError,
     TransportError,
@@ -31,9 +33,11 @@ from tui.api.errors import (
     redact,
 )
 from tui.api.exchange import DEFAULT_MAX_RESPONSE_BYTES, Answer, AnswerTooLarge, DeadlineExceeded, Exchange, Timeouts
+from tui.api.models import WireObject, parse_wire
 from tui.api.validation import ValidationError
 
 log = logging.getLogger("tui.api")
+D = TypeVar("D", bound=WireObject)
 
 REGION_URLS = {
     "intl": "https://dashscope-intl.aliyuncs.com/api/v1",
@@ -52,14 +56,14 @@ _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # what a bearer token may hold: visi
 
 def compat_base_url_for(base_url: str | None, region: str, compat_base_url: str | None) -> str | None:
     """The compatible-mode base URL: the one given; else, for a `base_url` ending in `/api/v1`,
-    the same origin + `/compatible-mode/v1`; else the region's. None when a custom `base_url`
+    its origin + `/compatible-mode/v1` (any path before /api/v1 is not kept); else the region's. None when a custom `base_url`
     leaves it unknown (conversation calls then say so instead of guessing a host)."""
     if compat_base_url:
         return compat_base_url.rstrip("/")
     if base_url:
-        base = base_url.rstrip("/")
-        if base.endswith("/api/v1"):
-            return base[: -len("/api/v1")] + "/compatible-mode/v1"
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.path.endswith("/api/v1"):
+            return f"{parts.scheme}://{parts.netloc}/compatible-mode/v1"  # the same origin (CONTRACT §1b)
         return None
     return COMPAT_REGION_URLS.get(region) or COMPAT_REGION_URLS[DEFAULT_REGION]
 
@@ -85,7 +89,7 @@ def decode_json(body: bytes) -> Any:
             raise TooDeep("the JSON is nested too deeply") from None
 
 
-_HAS_MORE = re.compile(rb'"has_more"\s*:\s*true')
+_HAS_MORE = re.compile(rb'"has_more"\s*:\s*(true|false)')
 _LAST_ID = re.compile(rb'"last_id"\s*:\s*"([A-Za-z0-9_.:-]{1,256})"')
 
 
@@ -93,14 +97,14 @@ def peek_next_cursor(body: bytes) -> str | None:
     """A guess at a list response's next cursor, read from the raw bytes without decoding.
 
     The page's `last_id` and `has_more` sit after or before its `data`, so only the last
-    and first few hundred bytes are searched. An object's metadata could hold a key
-    `last_id` too, so this is only ever a guess, confirmed once the page is decoded.
+    and first few hundred bytes are searched (the last pair at the end, the first at the
+    start). An object could hold such keys too, so this is only ever a guess, confirmed
+    once the page is decoded.
     """
-    for region in (body[-512:], body[:512]):
-        if _HAS_MORE.search(region):
-            found = _LAST_ID.findall(region)
-            if found:
-                return found[-1].decode("ascii")
+    for region, pick in ((body[-512:], -1), (body[:512], 0)):
+        more, found = _HAS_MORE.findall(region), _LAST_ID.findall(region)
+        if more and found:
+            return found[pick].decode("ascii") if more[pick] == b"true" else None
     return None
 
 
@@ -186,7 +190,7 @@ class ApiCalls:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, workspace={self.workspace!r}, api_key={'***' if self._api_key else None})"
 
-    async def __aenter__(self) -> ApiCalls:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -252,6 +256,7 @@ class ApiCalls:
         if self.workspace and not compat:
             headers["X-DashScope-WorkSpace"] = self.workspace
         attempt = 0
+        landed = False  # an earlier try may have been carried out (its answer was lost)
         while True:
             attempt += 1
             last = attempt >= self.max_tries
@@ -268,14 +273,17 @@ class ApiCalls:
                     if create and not failure.never_sent and isinstance(failure.error, TransportError):
                         raise OutcomeUnknownError(operation, failure.error) from None
                     raise failure.error from None
+                landed = landed or not failure.never_sent
                 log.info("%s: %s, try %d of %d", operation, type(exc).__name__, attempt, self.max_tries)
                 await self._sleep(self._backoff(attempt, None))
                 continue
             if answer.status_code < 300:
-                return answer if undecoded else self._decode(answer, operation)
+                return answer if undecoded else self._decode(answer, operation, compat)
             if answer.status_code < 400:
                 raise self._redirected(answer, operation)
-            error = self._error(answer, operation)
+            error = self._error(answer, operation, compat)
+            error.earlier_try_may_have_landed = landed
+            landed = landed or answer.status_code >= 500
             if safe and not last and answer.status_code in RETRY_STATUSES:
                 wait = self._backoff(attempt, error.retry_after)
                 log.info("%s: HTTP %d, retrying in %.2f s (try %d of %d)", operation, answer.status_code, wait, attempt, self.max_tries)
@@ -284,6 +292,18 @@ class ApiCalls:
             if create and (answer.status_code >= 500 or answer.status_code == 408):
                 raise OutcomeUnknownError(operation, error)
             raise error
+
+    async def _delete(self, path: str, model: type[D], object_id: str, *, operation: str, compat: bool = False) -> D:
+        """A delete; a 404 on a retry whose earlier try may have been carried out is that
+        try's success (its answer was lost), not an error."""
+        try:
+            data = await self._call("DELETE", path, operation=operation, compat=compat)
+        except NotFoundError as error:
+            if not error.earlier_try_may_have_landed:
+                raise
+            log.info("%s: gone on a retry after a lost answer: deleted", operation)
+            return model(id=object_id, object=model.model_fields["object"].default, deleted=True)
+        return parse_wire(model, data, operation)
 
     def _failure(self, operation: str, exc: Exception) -> Failure:
         """What an exception from the exchange means, as an error a person can read."""
@@ -311,7 +331,7 @@ class ApiCalls:
         error = TransportError(operation, f"connection broken ({kind}: {detail})", hint="the connection dropped; try again")
         return Failure(error, retryable=retryable)
 
-    def _decode(self, answer: Answer, operation: str) -> dict[str, Any]:
+    def _decode(self, answer: Answer, operation: str, compat: bool = False) -> dict[str, Any]:
         """The JSON object of a 2xx answer; an error body (either envelope) raises its APIError."""
         try:
             data = decode_json(answer.content)
@@ -325,7 +345,7 @@ class ApiCalls:
             fields = error_fields(data)
             if fields is not None and fields[0] is not None:  # an error dressed as a success
                 code, message, request_id = fields
-                raise self._api_error(answer, operation, code, message, request_id,
+                raise self._api_error(answer, operation, code, message, request_id, compat,
                                       kind=CODE_STATUS.get(code or "", 400))
         return data
 
@@ -339,18 +359,19 @@ class ApiCalls:
         text = answer.content[:200].decode("utf-8", errors="replace")
         return self._redact(text) if text else "(empty body)"
 
-    def _error(self, answer: Answer, operation: str) -> APIError:
+    def _error(self, answer: Answer, operation: str, compat: bool) -> APIError:
         try:
             fields = error_fields(decode_json(answer.content))
         except ValueError:
             fields = None
         if fields is None:
             # An HTML error page from a gateway: keep the status, show the start of the body.
-            return self._api_error(answer, operation, None, f"(not a DashScope error body: {self._snippet(answer)!r})", None)
-        return self._api_error(answer, operation, *fields)
+            body = f"(not a DashScope error body: {self._snippet(answer)!r})"
+            return self._api_error(answer, operation, None, body, None, compat)
+        return self._api_error(answer, operation, *fields, compat)
 
     def _api_error(self, answer: Answer, operation: str, code: str | None, message: str | None,
-                   request_id: str | None, *, kind: int | None = None) -> APIError:
+                   request_id: str | None, compat: bool, *, kind: int | None = None) -> APIError:
         return error_for_status(
             answer.status_code,
             self._redact(code or "") or None,
@@ -361,6 +382,7 @@ class ApiCalls:
             workspace=self.workspace,
             retry_after=parse_retry_after(answer.header("Retry-After")),
             kind=kind,
+            conversations=compat,
         )
 
     async def _iter_pages(self, path: str, params_for: Callable[[str | None], dict[str, Any]], *,
@@ -398,7 +420,7 @@ class ApiCalls:
                 if guess and guess not in seen:
                     pending, sent = fetch(guess)
                     await on_the_wire(pending, sent)
-                items, next_cursor = self._page_items(answer, operation)
+                items, next_cursor = self._page_items(answer, operation, compat)
                 if next_cursor is not None and next_cursor in seen:
                     trail = " → ".join(str(c) for c in [*seen[seen.index(next_cursor):], next_cursor])
                     raise ProtocolError(operation, 200, self._redact(trail)[:200],
@@ -417,9 +439,9 @@ class ApiCalls:
             if pending is not None:
                 _discard(pending)
 
-    def _page_items(self, answer: Answer, operation: str) -> tuple[list[dict[str, Any]], str | None]:
+    def _page_items(self, answer: Answer, operation: str, compat: bool) -> tuple[list[dict[str, Any]], str | None]:
         """A list page's objects and the cursor of the page after it (None at the end)."""
-        data = self._decode(answer, operation)
+        data = self._decode(answer, operation, compat)
         items = data.get("data")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ProtocolError(operation, answer.status_code, self._snippet(answer),

@@ -59,8 +59,7 @@ class DashScopeClient(ConversationCalls):
 
     async def delete_thread(self, thread_id: str) -> DeletedThread:
         """Delete a thread and its messages."""
-        data = await self._call("DELETE", f"/threads/{thread_id}", operation=f"delete thread {thread_id}")
-        return parse_wire(DeletedThread, data, f"delete thread {thread_id}")
+        return await self._delete(f"/threads/{thread_id}", DeletedThread, thread_id, operation=f"delete thread {thread_id}")
 
     # -- messages ------------------------------------------------------------------------
 

@@ -44,9 +44,8 @@ class ConversationCalls(ApiCalls):
 
     async def delete_conversation(self, conversation_id: str) -> DeletedConversation:
         """Delete a conversation; it and its items answer 404 afterwards."""
-        operation = f"delete conversation {conversation_id}"
-        data = await self._call("DELETE", f"/conversations/{conversation_id}", operation=operation, compat=True)
-        return parse_wire(DeletedConversation, data, operation)
+        return await self._delete(f"/conversations/{conversation_id}", DeletedConversation, conversation_id,
+                                  operation=f"delete conversation {conversation_id}", compat=True)
 
     async def create_items(self, conversation_id: str, items: list[dict[str, Any]]) -> ItemPage:
         """Append 1–20 items, in order; the answer lists the created items (never sent twice)."""
@@ -101,10 +100,8 @@ class ConversationCalls(ApiCalls):
 
     async def delete_item(self, conversation_id: str, item_id: str) -> DeletedItem:
         """Delete one item."""
-        operation = f"delete item {item_id}"
-        data = await self._call("DELETE", f"/conversations/{conversation_id}/items/{item_id}", operation=operation,
-                                compat=True)
-        return parse_wire(DeletedItem, data, operation)
+        return await self._delete(f"/conversations/{conversation_id}/items/{item_id}", DeletedItem, item_id,
+                                  operation=f"delete item {item_id}", compat=True)
 
     @staticmethod
     def _item_params(limit: int, order: str, after: str | None) -> dict[str, Any]:

@@ -77,6 +77,9 @@ class APIError(ThreadscopeError):
         self.request_id = make_inert(request_id) if request_id else None
         self.operation = operation
         self.retry_after = retry_after
+        # Set by the client when a retried call failed after an earlier try may have been
+        # carried out: a delete's 404 then most likely means that try deleted it.
+        self.earlier_try_may_have_landed = False
         if hint is not None:
             self.hint = hint
         super().__init__(self._summary())
@@ -159,16 +162,17 @@ class ProtocolError(ThreadscopeError):
         super().__init__(f"{operation} failed: HTTP {status}, {reason}: {snippet!r}")
 
 
-def auth_hint(status: int, region: str | None, workspace: str | None) -> str:
-    """What to try when a key is refused: the other region, a workspace, or the key itself."""
+def auth_hint(status: int, region: str | None, workspace: str | None, *, conversations: bool = False) -> str:
+    """What to try when a key is refused: the other region, a workspace (not on the
+    conversation routes, which take none), or the key itself."""
     parts = []
     if status == 401:
         parts.append("check DASHSCOPE_API_KEY (or the profile's key)")
     if region in _REGION_HINTS:
         parts.append(_REGION_HINTS[region])
-    if not workspace:
+    if not conversations and not workspace:
         parts.append("a sub-workspace key needs --workspace (or DASHSCOPE_WORKSPACE)")
-    else:
+    elif not conversations:
         parts.append(f"check that workspace {workspace} exists and the key belongs to it")
     return "; ".join(parts)
 
@@ -184,18 +188,22 @@ def error_for_status(
     workspace: str | None = None,
     retry_after: float | None = None,
     kind: int | None = None,
+    conversations: bool = False,
 ) -> APIError:
     """The APIError subclass for an HTTP status (decided by status, never by the code string).
 
     `kind` picks the class instead of `status`: for an error body that came with a 2xx.
+    `conversations`: the call was on the compatible-mode routes (the hints differ).
     """
     kwargs = dict(operation=operation, retry_after=retry_after)
     wanted = kind if kind is not None else status
     if wanted in (401, 403):
         cls = AuthenticationError if wanted == 401 else PermissionDeniedError
-        return cls(status, code, message, request_id, hint=auth_hint(wanted, region, workspace), **kwargs)
+        return cls(status, code, message, request_id, hint=auth_hint(wanted, region, workspace, conversations=conversations), **kwargs)
     if wanted == 404:
-        hint = ("check the id; threads and conversations live in one region (threads also in one workspace): "
+        hint = ("check the id; conversations live in one region: the key and --region (or --compat-base-url) "
+                "must match where it was created") if conversations else (
+                "check the id; threads and conversations live in one region (threads also in one workspace): "
                 "the key, --region and --workspace must match where it was created")
         return NotFoundError(status, code, message, request_id, hint=hint, **kwargs)
     if wanted == 429:

@@ -1,8 +1,9 @@
-"""Wire models of the DashScope Assistant API (Messages and Threads), pydantic v2.
+"""Wire models of both API families, pydantic v2: threads and messages (Assistant API),
+conversations and items (compatible mode).
 
 Every model keeps fields it does not know (`extra="allow"`) so that what the server sent
-survives a round trip; `Message.raw` is the object exactly as the server sent it, key
-order included, for the raw JSON view and `--json`.
+survives a round trip; `.raw` is the object exactly as the server sent it, key order
+included, for the raw JSON view and `--json`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ def empty_dict() -> dict[str, Any]:
     """`default_factory` for an empty dict.
 
     Not the builtin `dict`: pydantic inspects every default factory's signature, and for a
-    builtin that means parsing its text signature with `tokenize`, whose first use compiles
-    its regular expressions — a cost on every cold start (bench goal 3) for nothing.
+    builtin that means parsing its text signature with `tokenize` at import time.
     """
     return {}
 
@@ -214,6 +214,11 @@ class Thread(WireObject):
         """`created_at` as an aware UTC datetime, when the server sent one."""
         return ms_to_datetime(self.created_at) if self.created_at is not None else None
 
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """The metadata, `{}` when the server sent null."""
+        return dict(self.metadata or {})
+
 
 class DeletedThread(WireObject):
     """The answer to a thread delete."""
@@ -266,6 +271,11 @@ class Item(WireObject):
     def text(self) -> str:
         """Every text part of the content, joined by blank lines."""
         return "\n\n".join(text for text in map(_part_text, self.parts) if text is not None)
+
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """Always `{}`: items carry no metadata (the conversation does)."""
+        return {}
 
 
 class ItemPage(WirePage):

@@ -1,4 +1,4 @@
-"""The browser: a page of messages on the left, the highlighted one in full on the right.
+"""The browser: a page of a thread's messages or a conversation's items on the left, the highlighted one in full on the right.
 
 It renders the session's store and turns keys into calls on the session (tui/session); IO
 runs in workers that await the session.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,13 +16,14 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 
 from tui.api.errors import ThreadscopeError
-from tui.api.models import Message
+from tui.api.models import Item, Message
 from tui.config import Settings
 from tui.find import Query
+from tui.inert import one_line
 from tui.screens.feedback import copy_text, report
 from tui.screens.navigation import OpenThread, ShowLedger
 from tui.screens.prompt import InputPrompt
-from tui.session import LoadFailed, Notice, Session, SessionEvent
+from tui.session import ConversationSource, LoadFailed, Notice, Session, SessionEvent
 from tui.session.found import Found
 from tui.store import BrowserStore, Change
 from tui.widgets.key_bar import KeyBar
@@ -42,7 +44,7 @@ def parse_filter(text: str) -> dict[str, str] | str:
 
 
 class BrowserScreen(Screen):
-    """One thread's messages, paged; every key of CONTRACT §4."""
+    """One thread's messages or one conversation's items, paged; every key of CONTRACT §4."""
 
     DEFAULT_CSS = """
     BrowserScreen #panes { height: 1fr; }
@@ -67,6 +69,8 @@ class BrowserScreen(Screen):
         Binding("escape", "back", "Back", show=False, id="back"),
         Binding("r", "toggle_raw", "Raw JSON", id="toggle_raw"),
         Binding("e", "edit_metadata", "Edit metadata", id="edit_metadata"),
+        Binding("E", "edit_owner_metadata", "Edit thread/conversation metadata", show=False, id="edit_owner_metadata"),
+        Binding("D", "delete_item", "Delete item", show=False, id="delete_item"),
         Binding("c", "compose", "Compose", id="compose"),
         Binding("u", "undo_edit", "Undo edit", show=False, id="undo_edit"),
         Binding("i", "copy_id", "Copy id", id="copy_id"),
@@ -97,7 +101,19 @@ class BrowserScreen(Screen):
 
     @property
     def thread_id(self) -> str:
+        """The open thread's or conversation's id."""
         return self.session.source.id
+
+    @property
+    def noun(self) -> str:
+        return self.session.source.entry_word
+
+    @property
+    def is_conversation(self) -> bool:
+        return isinstance(self.session.source, ConversationSource)
+
+    def _nothing_selected(self) -> None:
+        self.notify(f"No {self.noun} selected.", severity="warning", markup=False)
 
     def compose(self) -> ComposeResult:
         # Narrow or wide from the start: switching once mounted restyles every widget.
@@ -110,6 +126,7 @@ class BrowserScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(MessageList).focus()
+        self.query_one(MessageDetail).owner_id = self.thread_id
         self._layout_for(self.size.width)
         self._render_status()
         if not self.auto_size:
@@ -143,9 +160,10 @@ class BrowserScreen(Screen):
     def _on_store_change(self, what: Change) -> None:
         if what is Change.PAGE:
             detail = self.query_one(MessageDetail)
+            noun = self.noun
             detail.empty_text = (
-                "No messages here." + ("" if self.store.filter else " Press c to compose one.")
-                if not self.store.page else "No message selected."
+                f"No {noun}s here." + ("" if self.store.filter else f" Press c to {'compose' if noun == 'message' else 'add'} one.")
+                if not self.store.page else f"No {noun} selected."
             )
             self.query_one(MessageList).show_page(self.store.page, self.store.selected_id)
             self._show_detail_soon()
@@ -182,7 +200,7 @@ class BrowserScreen(Screen):
         self.query_one(StatusBar).show(
             backend=settings.backend_label, profile=settings.profile, workspace=settings.workspace,
             where=self.thread_id, position=self.store.position_label(), loading=self.store.loading,
-            error=self.store.error,
+            error=self.store.error, family=self.session.source.family,
         )
 
     @on(MessageList.Highlighted, "#messages")
@@ -239,6 +257,10 @@ class BrowserScreen(Screen):
         self.session.toggle_order()
 
     def action_filter(self) -> None:
+        if not self.session.source.entries_have_metadata:
+            self.notify("Items carry no metadata to filter on; / searches the loaded items.", severity="warning",
+                        markup=False)
+            return
         current = " ".join(f"{k}={v}" for k, v in self.store.filter.items())
 
         def check(value: str) -> str | None:
@@ -278,25 +300,33 @@ class BrowserScreen(Screen):
     def action_copy_id(self) -> None:
         message = self.store.selected
         if message is None:
-            self.notify("No message selected.", severity="warning")
+            self._nothing_selected()
             return
-        copy_text(self.app, "message id", message.id)
+        copy_text(self.app, f"{self.noun} id", message.id)
 
     def action_copy_menu(self) -> None:
         from tui.screens.copy_menu import CopyMenu, copy_choices
 
         message = self.store.selected
         if message is None:
-            self.notify("No message selected.", severity="warning")
+            self._nothing_selected()
             return
         settings = self.settings
-        base = settings.effective_base_url if not settings.embedded else "http://127.0.0.1:8765/api/v1"
 
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 copy_text(self.app, *result)
 
-        self.app.push_screen(CopyMenu(copy_choices(message, base, settings.workspace)), done)
+        if isinstance(message, Item):
+            from tui.screens.copy_menu import item_copy_choices
+
+            compat = (settings.effective_compat_base_url if not settings.embedded
+                      else "http://127.0.0.1:8765/compatible-mode/v1")
+            choices = item_copy_choices(message, self.thread_id, compat or "", settings.workspace)
+        else:
+            base = settings.effective_base_url if not settings.embedded else "http://127.0.0.1:8765/api/v1"
+            choices = copy_choices(message, base, settings.workspace)
+        self.app.push_screen(CopyMenu(choices), done)
 
     def action_search(self) -> None:
         def apply(term: str | None) -> None:
@@ -305,7 +335,8 @@ class BrowserScreen(Screen):
                 self.jump_to_match(term)
 
         self.app.push_screen(
-            InputPrompt("Search the loaded messages (text, ids, metadata)", value=self.search_term or "",
+            InputPrompt(f"Search the loaded {self.noun}s (text, ids{', metadata' if self.noun == 'message' else ''})",
+                        value=self.search_term or "",
                         hint="Enter jumps to the next match; / again to search again."),
             apply,
         )
@@ -323,7 +354,7 @@ class BrowserScreen(Screen):
     def jump_to_match(self, term: str) -> None:
         found = self.matches(term)
         if not found:
-            self.notify(f"No loaded message contains {term!r}.", severity="warning", markup=False)
+            self.notify(f"No loaded {self.noun} contains {term!r}.", severity="warning", markup=False)
             return
         ids = [m.id for m in found]
         current = self.store.selected_index or 0
@@ -400,21 +431,88 @@ class BrowserScreen(Screen):
 
     def _read_only(self) -> bool:
         if self.settings.read_only:
-            self.notify(f"Edits, compose and undo are off: {self.settings.read_only_reason()}.",
+            self.notify(f"Edits, compose, delete and undo are off: {self.settings.read_only_reason()}.",
                         severity="warning", markup=False)
             return True
         return False
 
     def action_edit_metadata(self) -> None:
         message = self.store.selected
+        if isinstance(message, Item) or (message is None and self.is_conversation):
+            self._offer_owner_edit()
+            return
         if message is None:
-            self.notify("No message selected.", severity="warning")
+            self._nothing_selected()
             return
         if self._read_only():
             return
         from tui.screens.metadata_editor import MetadataEditor
 
         self.app.push_screen(MetadataEditor(self.session.writes, message))  # a save updates the store itself
+
+    def _offer_owner_edit(self) -> None:
+        """`e` on an item: items carry no metadata; the conversation's is one key away."""
+        from tui.screens.choice import ChoiceScreen
+
+        def answered(choice: str | None) -> None:
+            if choice == "edit":
+                self.action_edit_owner_metadata()
+
+        self.app.push_screen(
+            ChoiceScreen("Items carry no metadata", Text(
+                f"The Conversations API keeps metadata on the conversation, not on its items.\n"
+                f"E edits the metadata of {self.thread_id}."),
+                [("E", "Edit the conversation's metadata", "edit"), ("b", "Back", "back")], cancel_value="back"),
+            answered,
+        )
+
+    def action_edit_owner_metadata(self) -> None:
+        if not self._read_only():
+            self.open_owner_editor()
+
+    @work(exclusive=True, group="owner")
+    async def open_owner_editor(self) -> None:
+        """`E`: read the thread or conversation now, then edit its metadata in the same modal."""
+        from tui.screens.metadata_editor import MetadataEditor
+
+        try:
+            owner = await self.session.read_owner()
+        except ThreadscopeError as exc:
+            report(self.app, exc, f"Could not read {self.thread_id}; nothing was changed.")
+            return
+        self.app.push_screen(MetadataEditor(self.session.owner_writes, owner))
+
+    def action_delete_item(self) -> None:
+        if not self.is_conversation:
+            self.notify("D deletes conversation items; messages of a thread cannot be deleted here.",
+                        severity="warning", markup=False)
+            return
+        item = self.store.selected
+        if item is None:
+            self._nothing_selected()
+            return
+        if self._read_only():
+            return
+        from tui.screens.choice import ChoiceScreen
+
+        def answered(choice: str | None) -> None:
+            if choice == "delete":
+                self.run_delete()
+
+        self.app.push_screen(ChoiceScreen(f"Delete item {item.id}?", delete_warning(item, self.settings.journal_path),
+                                          [("d", "Delete", "delete"), ("k", "Keep it", "keep")], cancel_value="keep"),
+                             answered)
+
+    @work(exclusive=True, group="delete")
+    async def run_delete(self) -> None:
+        from tui.session import Deleted
+
+        outcome = await self.session.delete_selected()
+        if isinstance(outcome, Deleted):
+            kept = f" Its JSON is kept in {self.settings.journal_path}." if outcome.entry else ""
+            self.notify(f"Deleted {outcome.item.id}.{kept}", timeout=6, markup=False)
+        else:
+            report(self.app, outcome.error, outcome.headline)
 
     def action_compose(self) -> None:
         if self._read_only():
@@ -444,3 +542,15 @@ class BrowserScreen(Screen):
             report(self.app, exc)
             return
         self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
+
+
+def delete_warning(item: Item, journal_path) -> Text:
+    """What the delete confirmation says: which item, its first line, and where its JSON stays."""
+
+    body = Text()
+    body.append(f"{item.role or '?'}: ", style="bold")
+    body.append(one_line(item.text, 200) or "(no text)")
+    body.append("\n\nThe server cannot undo this and the item cannot be re-created with its id.\n")
+    body.append("Its JSON is kept in the journal: ", style="bold")
+    body.append(str(journal_path))
+    return body

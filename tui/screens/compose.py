@@ -1,4 +1,5 @@
-"""Compose (`c`): post a user message, with optional metadata, and never post it twice by accident.
+"""Compose (`c`): post a user message with optional metadata, or add a conversation item with a
+role chosen here (`user` by default), and never post it twice by accident.
 
 The sending itself (once, and never blindly again) is the session's ComposeFlow.
 """
@@ -10,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from tui.api.validation import row_problems, rows_to_metadata
 from tui.inert import make_inert
@@ -21,7 +22,7 @@ from tui.widgets.key_value import KeyValueEditor, PairFormActions
 
 
 class ComposeScreen(PairFormActions, FormModal):
-    """Answers the created message, or None."""
+    """Answers the created message or item, or None."""
 
     DEFAULT_CSS = """
     ComposeScreen #compose-text { height: 12; }
@@ -44,15 +45,27 @@ class ComposeScreen(PairFormActions, FormModal):
         self.flow = flow
         self.thread_id = thread_id
         self.sending = False
+        self.roles = flow.source.roles
+        self.with_metadata = flow.source.entries_have_metadata
+        self.word = flow.source.entry_word
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"New user message · {make_inert(self.thread_id)}"), id="compose-title", classes="form-title")
-            yield Static("ctrl+s send · ctrl+n add a metadata pair · ctrl+d delete pair · esc cancel",
-                         id="compose-hint", classes="form-hint", markup=False)
+            title = "New user message" if self.with_metadata else "New item"
+            yield Static(Text(f"{title} · {make_inert(self.thread_id)}"), id="compose-title", classes="form-title")
+            hint = ("ctrl+s send · ctrl+n add a metadata pair · ctrl+d delete pair · esc cancel" if self.with_metadata
+                    else "ctrl+s send · tab role · esc cancel · items carry no metadata (E edits the conversation's)")
+            yield Static(hint, id="compose-hint", classes="form-hint", markup=False)
             yield TextArea("", id="compose-text", tab_behavior="focus", soft_wrap=True)
-            yield Static("Metadata (optional)", id="compose-meta-label", markup=False)
-            yield KeyValueEditor({}, id="compose-rows", empty_text="No metadata. ctrl+n adds a pair.")
+            if len(self.roles) > 1:
+                yield Select([(role, role) for role in self.roles], value=self.roles[0], allow_blank=False,
+                             id="compose-role", prompt="Role")
+            rows = KeyValueEditor({}, id="compose-rows", empty_text="No metadata. ctrl+n adds a pair.")
+            if self.with_metadata:
+                yield Static("Metadata (optional)", id="compose-meta-label", markup=False)
+            else:
+                rows.display = False
+            yield rows
             yield Static("", id="compose-problems", classes="form-problems", markup=False)
             error = Static("", id="compose-error", classes="form-error", markup=False)
             error.display = False
@@ -111,7 +124,7 @@ class ComposeScreen(PairFormActions, FormModal):
                 self.dismiss(None)
 
         self.app.push_screen(
-            ChoiceScreen("Discard this message?", Text("It has not been sent."),
+            ChoiceScreen(f"Discard this {self.word}?", Text("It has not been sent."),
                          [("d", "Discard", "discard"), ("k", "Keep writing", "keep")], cancel_value="keep"),
             answered,
         )
@@ -126,15 +139,28 @@ class ComposeScreen(PairFormActions, FormModal):
         self.sending = True
         self.revalidate()
         content = self.query_one("#compose-text", TextArea).text
-        metadata = rows_to_metadata(self.query_one(KeyValueEditor).pairs())
-        self.send(content, metadata)
+        metadata = rows_to_metadata(self.query_one(KeyValueEditor).pairs()) if self.with_metadata else {}
+        self.send(content, metadata, self.role())
+
+    def role(self) -> str:
+        """The role chosen in the form (`user` unless changed)."""
+        chosen = self.query("#compose-role")
+        if not chosen:
+            return self.roles[0]
+        value = chosen.first(Select).value
+        return value if isinstance(value, str) else self.roles[0]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_row", "delete_row") and not self.with_metadata:
+            return False  # items carry no metadata
+        return True
 
     @work(exclusive=True, group="compose-send")
-    async def send(self, content: str, metadata: dict[str, str]) -> None:
+    async def send(self, content: str, metadata: dict[str, str], role: str = "user") -> None:
         self.hide_failure()
         self.set_status("The last attempt may have reached the server: looking for it first…" if self.flow.uncertain
                      else "Sending…")
-        outcome = await self.flow.send(content, metadata)
+        outcome = await self.flow.send(content, metadata, role)
         if isinstance(outcome, SendFailed):
             self._fail(outcome)
             return
@@ -148,7 +174,7 @@ class ComposeScreen(PairFormActions, FormModal):
 
     def _fail(self, failure: SendFailed) -> None:
         self.sending = False
-        hint = ("ctrl+s checks the thread for it before sending again." if failure.uncertain
+        hint = (f"ctrl+s checks the {self.flow.source.kind} for it before sending again." if failure.uncertain
                 else "Your text is kept: ctrl+s tries again.")
         self.show_failure(failure.headline, failure.error, hint)
         self.set_status("")

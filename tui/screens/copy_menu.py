@@ -1,4 +1,7 @@
-"""The copy menu (`y`): id, thread id, text, JSON, a curl command, an SDK snippet."""
+"""The copy menu (`y`): id, thread or conversation id, text, JSON, a curl command, an SDK snippet.
+
+For a message the snippet uses the `dashscope` SDK; for a conversation item, the `openai` SDK.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from tui.api.models import Message
+from tui.api.models import Item, Message
 from tui.widgets.key_bar import KeyBar
 
 
@@ -39,6 +42,39 @@ def sdk_snippet(message: Message, base_url: str, workspace: str | None) -> str:
         f"api_key=os.getenv('DASHSCOPE_API_KEY'){workspace_arg})\n"
         "print(message)\n"
     )
+
+
+def item_curl_command(item: Item, conversation_id: str, compat_base_url: str, workspace: str | None) -> str:
+    """A curl command that retrieves this item; the key stays in $DASHSCOPE_API_KEY."""
+    url = (f"{compat_base_url}/conversations/{quote(conversation_id, safe='_-.')}"
+           f"/items/{quote(item.id, safe='_-.')}")
+    lines = [f"curl --location {shlex.quote(url)}", '  --header "Authorization: Bearer $DASHSCOPE_API_KEY"']
+    if workspace:
+        lines.append(f"  --header {shlex.quote('X-DashScope-WorkSpace: ' + workspace)}")
+    return " \\\n".join(lines)
+
+
+def openai_snippet(item: Item, conversation_id: str, compat_base_url: str) -> str:
+    """Python with the official `openai` SDK that retrieves this item; the key comes from the environment."""
+    return (
+        "import os\n\nfrom openai import OpenAI\n\n"
+        f"client = OpenAI(base_url={compat_base_url!r}, api_key=os.getenv('DASHSCOPE_API_KEY'))\n"
+        f"item = client.conversations.items.retrieve({item.id!r}, conversation_id={conversation_id!r})\n"
+        "print(item)\n"
+    )
+
+
+def item_copy_choices(item: Item, conversation_id: str, compat_base_url: str,
+                      workspace: str | None) -> list[tuple[str, str, str]]:
+    """(id, what the notice calls it, the text) for each thing the menu can copy of an item."""
+    return [
+        ("id", "item id", item.id),
+        ("conversation", "conversation id", conversation_id),
+        ("text", "item text", item.text),
+        ("json", "item JSON", json.dumps(item.raw, ensure_ascii=False, indent=2)),
+        ("curl", "curl command", item_curl_command(item, conversation_id, compat_base_url, workspace)),
+        ("sdk", "Python openai SDK snippet", openai_snippet(item, conversation_id, compat_base_url)),
+    ]
 
 
 def copy_choices(message: Message, base_url: str, workspace: str | None) -> list[tuple[str, str, str]]:

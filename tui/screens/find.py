@@ -106,6 +106,8 @@ class FindScreen(Screen[str | None]):
             results.highlighted = highlighted
         elif rebuild and found.current is not None and found.current < self.shown:
             results.highlighted = found.current
+        if results.highlighted is None and self.shown:
+            results.highlighted = 0  # enter works on the first result as soon as there is one
         self.show_progress()
 
     def show_progress(self) -> None:

@@ -1,4 +1,4 @@
-"""Home: the thread ledger. DashScope cannot list threads, so threadscope remembers them."""
+"""Home: the ledger of threads and conversations. DashScope cannot list either, so threadscope remembers them."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from tui.screens.navigation import AskForThread, NewThread, OpenThread
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
+KIND_STYLES = {"thread": "", "conversation": "bold"}
+
 
 class LedgerScreen(Screen):
-    """Every thread opened, created or exported on this backend: pinned first, then most recent."""
+    """Every thread and conversation opened, created or exported on this backend: pinned first, then most recent."""
 
     DEFAULT_CSS = """
     LedgerScreen DataTable { height: 1fr; }
@@ -28,7 +30,7 @@ class LedgerScreen(Screen):
     BINDINGS = [
         Binding("enter", "open_selected", "Open", id="ledger.open"),
         Binding("o", "open_thread", "Open by id", id="open_thread"),
-        Binding("N", "new_thread", "New thread", id="ledger.new"),
+        Binding("N", "new_thread", "New…", id="ledger.new"),
         Binding("l", "label", "Label", id="ledger.label"),
         Binding("x", "pin", "Pin", id="ledger.pin"),
         Binding("d", "forget", "Forget", id="ledger.forget"),
@@ -50,13 +52,14 @@ class LedgerScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("", key="pin", width=1)
+        table.add_column("kind", key="kind", width=4)
         table.add_column("label", key="label", width=40)
-        table.add_column("thread id", key="thread")
+        table.add_column("id", key="thread")
         table.add_column("last opened", key="opened", width=16)
         table.add_column("seen", key="seen", width=6)
         settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
-                                       workspace=settings.workspace, where="thread ledger")
+                                       workspace=settings.workspace, where="threads and conversations")
         self.refresh_ledger()
         table.focus()
 
@@ -74,6 +77,7 @@ class LedgerScreen(Screen):
                 opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
             table.add_row(
                 Text("★" if entry.pinned else ""),
+                Text("conv" if entry.kind == "conversation" else "thrd", style=KIND_STYLES[entry.kind]),
                 Text(one_line(entry.label or "", 40) or "—"),
                 Text(make_inert(entry.thread_id)),
                 Text(opened, style="dim"),
@@ -82,7 +86,7 @@ class LedgerScreen(Screen):
             )
         empty = self.query_one("#ledger-empty", Static)
         empty.display = not entries
-        empty.update("No threads yet. Press o to open one by id, or N to create one.")
+        empty.update("No threads or conversations yet. Press o to open one by id, or N to create one.")
         if current is not None:
             for index, entry in enumerate(entries):
                 if entry.thread_id == current:
@@ -142,4 +146,5 @@ class LedgerScreen(Screen):
         if thread_id:
             self.ledger.forget(thread_id)
             self.refresh_ledger()
-            self.notify(f"Forgot {thread_id} (the thread itself is untouched).", timeout=3, markup=False)
+            kind = "conversation" if thread_id.startswith("conv_") else "thread"
+            self.notify(f"Forgot {thread_id} (the {kind} itself is untouched).", timeout=3, markup=False)

@@ -1,18 +1,21 @@
-"""One open thread (later also a conversation), without Textual: what the browser shows and every flow on it.
+"""One open thread or conversation, without Textual: what the browser shows and every flow on it.
 
-A `Session` pages through a `Source` (a thread's messages; a conversation's items can sit
-behind the same protocol), keeps the page, cursors, order, filter and selection in a
+A `Session` pages through a `Source` (a thread's messages, or a conversation's items), keeps the page, cursors, order, filter and selection in a
 `BrowserStore`, caches and prefetches pages, and runs the write flows (metadata save with its
-stale guard and journal, undo, compose). Screens render from its store and turn keys into
+stale guard and journal — of an entry or of the thread or conversation itself — undo, compose,
+and deleting an item). Screens render from its store and turn keys into
 calls on it.
 """
 
 from tui.session.browse import LoadFailed, Notice, PageRequest, Session, SessionEvent
-from tui.session.source import Page, Source, ThreadSource
+from tui.session.source import ConversationSource, Entry, Owner, Page, Source, ThreadSource, source_for
 from tui.session.writes import (
     AlreadySaved,
     ComposeFlow,
     Conflict,
+    Deleted,
+    DeleteFailed,
+    OwnerWrites,
     Posted,
     Saved,
     SaveFailed,
@@ -21,6 +24,7 @@ from tui.session.writes import (
 )
 
 __all__ = [
-    "AlreadySaved", "ComposeFlow", "Conflict", "LoadFailed", "Notice", "Page", "PageRequest", "Posted", "Saved",
-    "SaveFailed", "SendFailed", "Session", "SessionEvent", "Source", "ThreadSource", "may_have_landed",
+    "AlreadySaved", "ComposeFlow", "Conflict", "ConversationSource", "DeleteFailed", "Deleted", "Entry", "LoadFailed",
+    "Notice", "Owner", "OwnerWrites", "Page", "PageRequest", "Posted", "Saved", "SaveFailed", "SendFailed", "Session",
+    "SessionEvent", "Source", "ThreadSource", "may_have_landed", "source_for",
 ]

@@ -9,14 +9,14 @@ from enum import Enum
 from typing import NamedTuple
 
 from tui.api.errors import NotFoundError, ThreadscopeError
-from tui.api.models import Message
+from tui.api.models import Conversation, Item, Message, Thread
 from tui.find import Match, Query, find_in
 from tui.journal import EditJournal, undo_last_edit
 from tui.session.cache import PageCache
 from tui.session.found import Found, collect
 from tui.session.jump import admits, build_around, entry_word, fetch_around
-from tui.session.source import Page, Source
-from tui.session.writes import ComposeFlow, MetadataWrites
+from tui.session.source import ConversationSource, Entry, Owner, Page, Source
+from tui.session.writes import ComposeFlow, Deleted, DeleteFailed, MetadataWrites, OwnerWrites, delete_item
 from tui.store import BrowserStore
 
 
@@ -60,18 +60,20 @@ FIRST, LAST = Land.FIRST, Land.LAST
 
 
 class Session:
-    """One open thread: everything the browser shows and does, without Textual."""
+    """One open thread or conversation: everything the browser shows and does, without Textual."""
 
     def __init__(self, source: Source, *, page_size: int = 20, order: str = "desc",
                  journal: EditJournal | None = None, on_seen: Callable[[int], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
-        self.store = BrowserStore(source.id, page_size=page_size, order=order)
+        self.store = BrowserStore(source.id, page_size=page_size, order=order, noun=source.entry_word)
         self.request = PageRequest(order)
         self.cache = PageCache(clock)
         self.journal = journal
         self.on_seen = on_seen  # told the most entries one page showed, whenever that grows
         self.writes = MetadataWrites(source, journal, self.message_saved)
+        self.owner_writes = OwnerWrites(source, journal, self.owner_saved)
+        self.owner: Owner | None = None  # the thread or conversation as last read (for `E`)
         self._listeners: list[Callable[[SessionEvent], None]] = []
         self._seen = 0
         self.found = Found()  # the last find over the whole thread, for its pane and `]` / `[`
@@ -210,8 +212,8 @@ class Session:
             return True
         return await self.jump_to(match.id)
 
-    async def show_created(self, message: Message) -> None:
-        """A new message is the newest: show the page with the newest end and select it."""
+    async def show_created(self, message: Entry) -> None:
+        """A new message or item is the newest: show the page with the newest end and select it."""
         if self.store.order == "desc":
             await self.first(keep=message.id)
         else:
@@ -277,18 +279,51 @@ class Session:
     def message_saved(self, message: Message) -> None:
         """A write flow saved `message`: remembered pages may hold its old state."""
         self.cache.clear()
-        if message.thread_id == self.source.id:
+        if getattr(message, "thread_id", self.source.id) == self.source.id:  # undo may restore another thread's
             self.store.replace_message(message)
+
+    def owner_saved(self, owner: Owner) -> None:
+        """`E` saved the thread's or conversation's own metadata: this is its state now."""
+        if owner.id == self.source.id:
+            self.owner = owner
+
+    async def read_owner(self) -> Owner:
+        """The open thread or conversation as the server has it now (for `E`)."""
+        self.owner = await self.source.retrieve_owner()
+        return self.owner
 
     def compose_flow(self) -> ComposeFlow:
         return ComposeFlow(self.source)
 
-    async def undo_last_edit(self) -> Message:
+    async def delete_selected(self) -> Deleted | DeleteFailed:
+        """`D`: delete the highlighted item (its JSON journaled first), then show the page without it."""
+        item = self.store.selected
+        if not isinstance(self.source, ConversationSource) or not isinstance(item, Item):
+            raise RuntimeError("only a conversation's items can be deleted")
+        outcome = await delete_item(self.source, item, self.journal)
+        if isinstance(outcome, Deleted):
+            await self.after_delete(item)
+        return outcome
+
+    async def after_delete(self, item: Item) -> None:
+        """The page again, the selection on the row that took the deleted one's place."""
+        page = self.store.page
+        index = next((i for i, entry in enumerate(page) if entry.id == item.id), 0)
+        neighbours = [entry.id for entry in page[index + 1:index + 2] + page[max(0, index - 1):index]]
+        self.cache.clear()
+        await self._go(self.request, offset=self.store.offset, keep=neighbours[0] if neighbours else None)
+        if not self.store.page and self.store.can_prev:  # the only row of the last page went
+            await self.last()
+
+    async def undo_last_edit(self) -> Message | Thread | Conversation:
         """Put back what the last saved edit replaced (raises UndoRefused or ThreadscopeError)."""
         if self.journal is None:
             raise RuntimeError("this session has no edit journal")
         restored = await undo_last_edit(self.source.client, self.journal)
-        self.message_saved(restored)
+        if isinstance(restored, Message):
+            self.message_saved(restored)
+        else:
+            self.owner_saved(restored)
         return restored
 
     # -- plumbing ----------------------------------------------------------------------------

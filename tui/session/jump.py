@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 from typing import NamedTuple
 
-from tui.api.models import Message
-from tui.session.source import Page, Source
+from tui.session.source import Entry, Page, Source
 
 
 class Around(NamedTuple):
     """A page in display order, whether more lie beyond it, and the cursor the page follows."""
 
-    entries: list[Message]
+    entries: list[Entry]
     can_prev: bool
     can_next: bool
     after: str | None  # the entry just above the page (None: the page starts at the top end)
@@ -33,14 +32,14 @@ def entry_word(source: Source) -> str:
     return "item" if source.kind == "conversation" else "message"
 
 
-def admits(entry: Message, metadata: dict[str, str]) -> bool:
+def admits(entry: Entry, metadata: dict[str, str]) -> bool:
     """True when the entry has every pair of the metadata filter."""
     held = entry.metadata_dict
     return all(held.get(key) == value for key, value in metadata.items())
 
 
 async def fetch_around(source: Source, entry_id: str, *, order: str, size: int,
-                       metadata: dict[str, str] | None) -> tuple[Message, Page, Page]:
+                       metadata: dict[str, str] | None) -> tuple[Entry, Page, Page]:
     """The entry, the entries above it (nearest first) and those below it, fetched together."""
     results = await asyncio.gather(
         source.retrieve(entry_id),
@@ -55,7 +54,7 @@ async def fetch_around(source: Source, entry_id: str, *, order: str, size: int,
     return entry, above, below
 
 
-def build_around(entry: Message, above: Page, below: Page, size: int) -> Around:
+def build_around(entry: Entry, above: Page, below: Page, size: int) -> Around:
     """A page of up to `size` entries with `entry` in it: half above when both sides have enough."""
     room = size - 1
     take_above = min(len(above.entries), max(room // 2, room - len(below.entries)))

@@ -1,4 +1,4 @@
-"""The detail pane: every field of one message, its text as Markdown, or the raw JSON as sent."""
+"""The detail pane: every field of one message or item, its text as Markdown (an item's parts, each inert), or the raw JSON as sent."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.api.models import Message
+from tui.api.models import Item, Message
 from tui.inert import make_inert
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ class MessageDetail(VerticalScroll, can_focus=True):
         self.message: Message | None = None
         self.raw = False
         self.empty_text = "No message selected."
+        self.owner_id: str | None = None  # the conversation an item belongs to (items do not say)
         self._rendered: tuple[object, bool] | None = None
 
     def compose(self):
@@ -208,7 +209,41 @@ class MessageDetail(VerticalScroll, can_focus=True):
                     + ")\n", style="dim italic")
         return note + Text(shown[:PLAIN_MAX_CHARS])
 
-    def _render_message(self, message: Message) -> None:
+    def _render_item(self, item: Item) -> None:
+        rows = [("id", item.id), ("type", item.type), ("role", item.role or "(none)")]
+        if item.status:
+            rows.append(("status", item.status))
+        if self.owner_id:
+            rows.append(("conversation", self.owner_id))
+        self._put("detail-header", self._rows_text(rows))
+        parts = item.parts
+        self._put("section-text", Text(f"Content ({len(parts)} part{'' if len(parts) == 1 else 's'})"))
+        self._put("detail-text", self._parts_text(parts))
+        self._put("section-metadata", Text("Metadata"))
+        self._put("detail-metadata", Text("Items carry no metadata: E edits the conversation's.", style="dim italic"))
+
+    @staticmethod
+    def _parts_text(parts: list[Any]) -> Text:
+        """Every content part: its type, then its text (or, for another shape, its JSON), all inert."""
+        text = Text()
+        if not parts:
+            return Text("(no content)", style="dim italic")
+        for index, part in enumerate(parts):
+            kind = part.get("type", "?") if isinstance(part, dict) else type(part).__name__
+            if index:
+                text.append("\n")
+            text.append(f"{index + 1}. {make_inert(str(kind))}\n", style="bold dim")
+            value = part.get("text") if isinstance(part, dict) else None
+            body = value if isinstance(value, str) else pretty_json(part)
+            if len(body) > PLAIN_MAX_CHARS:
+                body = body[:PLAIN_MAX_CHARS] + f"\n… {len(body) - PLAIN_MAX_CHARS:,} more characters (see raw JSON)"
+            text.append(make_inert(body) + "\n")
+        return text
+
+    def _render_message(self, message: Message | Item) -> None:
+        if isinstance(message, Item):
+            self._render_item(message)
+            return
         self._put("detail-header", self._header(message))
         self._put("section-text")
         body = message.text
@@ -277,6 +312,10 @@ class MessageDetail(VerticalScroll, can_focus=True):
             rows.append(("status", status.get("status", json.dumps(status)) if isinstance(status, dict) else str(status)))
         if message.name:
             rows.append(("name", message.name))
+        return MessageDetail._rows_text(rows)
+
+    @staticmethod
+    def _rows_text(rows: list[tuple[str, Any]]) -> Text:
         text = Text()
         for index, (label, value) in enumerate(rows):
             text.append(f"{label:<13}", style="dim")

@@ -22,7 +22,7 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.theme import Theme
 
-from tui.api.models import Message
+from tui.api.models import Item, Message
 from tui.inert import make_inert, one_line
 
 ELLIPSIS = "…"
@@ -41,14 +41,37 @@ def role_styles(theme: Theme) -> dict[str, str]:
     return {
         "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
         "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
+        "system": f"bold {variables.get('role-system') or theme.warning or 'yellow'}",
+        "developer": f"bold {variables.get('role-developer') or theme.secondary or 'magenta'}",
     }
 
 
-def row_pieces(message: Message, role_styles: dict[str, str] | None = None) -> list[tuple[str, str]]:
+ITEM_MARKS = {"user": "▶ user", "assistant": "◀ asst", "system": "■ sys", "developer": "◆ dev"}
+
+
+def item_row_pieces(item: Item, role_styles: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """A conversation item's row: role, short id, status (items have no time, no metadata), first line."""
+    styles = role_styles or {}
+    role = item.role or "?"
+    mark = ITEM_MARKS.get(role, f"· {one_line(role, 5)}")
+    status = one_line(item.status or "", 11)
+    pieces = [
+        (f"{mark:<7}", styles.get(role, "bold")),
+        (f" {make_inert(short_id(item.id))} ", "dim"),
+        (f"{status:<11} " if status and status != "completed" else " " * 12, "dim italic"),
+    ]
+    preview = one_line(item.text, PREVIEW_MAX)
+    pieces.append((preview, "") if preview else (one_line(f"({item.type or 'item'}, no text)"), "italic dim"))
+    return pieces
+
+
+def row_pieces(message: Message | Item, role_styles: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """One list row as (text, style) pieces; all text is plain and inert, styles are ours.
 
     The last piece is the text's first line: the row is cut to the list's width when drawn.
     """
+    if isinstance(message, Item):
+        return item_row_pieces(message, role_styles)
     styles = role_styles or {}
     mark = {"user": "▶ user", "assistant": "◀ asst"}.get(message.role, f"· {one_line(message.role, 5)}")
     local = datetime.fromtimestamp(message.created_at / 1000).astimezone().strftime("%m-%d %H:%M")

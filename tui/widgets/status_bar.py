@@ -1,4 +1,4 @@
-"""The status line: which backend is live (always), where we are, and whether something is loading."""
+"""The status line: which backend and API family are live (always), where we are, and whether something is loading."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ class StatusBar(Static):
     """
 
     def show(self, *, backend: str, profile: str | None, workspace: str | None, where: str = "",
-             position: str = "", loading: bool = False, error: str | None = None) -> None:
+             position: str = "", loading: bool = False, error: str | None = None, family: str = "") -> None:
         self._parts = dict(backend=backend, profile=profile, workspace=workspace, where=where,
-                           position=position, loading=loading, error=error)
+                           position=position, loading=loading, error=error, family=family)
         self.set_class(bool(error), "-error")
         self.update(self._compose_text(), layout=False)  # one line, always: no layout pass per key
 
@@ -48,15 +48,18 @@ class StatusBar(Static):
             text.append(f" · {'' if compact else 'profile '}{make_inert(parts['profile'])}")
         if parts["workspace"]:
             text.append(f" · {'ws ' if compact else 'workspace '}{make_inert(parts['workspace'])}")
+        if parts.get("family"):
+            family = parts["family"]
+            text.append(f" │ {family.split()[0] if compact else family}")
         where = parts["where"]
         if where:
-            if compact and where.startswith("thread_") and len(where) > 16:
+            if compact and where.startswith(("thread_", "conv_")) and len(where) > 16:
                 where = where[:15] + "…"
-            text.append(f" │ {make_inert(where)}")
+            text.append(f" {'·' if parts.get('family') else '│'} {make_inert(where)}")
         if parts["position"]:
             position = parts["position"]
             if compact:
-                position = re.sub(r"^messages (?=\d)", "", position).replace(" · more below", " ↓").replace(" · more above", " ↑")
+                position = re.sub(r"^(messages|items) (?=\d)", "", position).replace(" · more below", " ↓").replace(" · more above", " ↑")
             text.append(f" │ {position}")
         if parts["loading"]:
             text.append(" │ ⟳ loading…", style="bold")
