@@ -221,3 +221,21 @@ async def test_find_and_jump_in_a_conversation(make_harness):
         await pilot.press("enter")
         await h.settle(pilot)
         assert h.store.selected_id == h.browser.session.found.matches[0].id and len(h.store.page) == 20
+
+
+async def test_a_server_error_mid_find_is_reported_and_the_pane_says_where_it_stopped(make_harness):
+    from tui.emulator.faults import parse_faults
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        h.faults.rules = parse_faults("list:500")
+        await find(h, pilot, "status check")
+        await h.settle(pilot)
+        progress = h.app.screen.query_one("#find-progress", Static).visual.plain
+        assert progress.startswith("Stopped after 0 messages · 0 matches · ") and "HTTP 500" in progress
+        assert any("HTTP 500" in n for n in h.notices())
+        h.faults.rules = []
+        await pilot.press("escape", "n")
+        await h.settle(pilot)
+        assert "messages 21–40" in h.store.position_label()

@@ -18,13 +18,12 @@ from textual.screen import Screen
 from tui.api.errors import ThreadscopeError
 from tui.api.models import Item, Message
 from tui.config import Settings
-from tui.find import Query
 from tui.inert import one_line
 from tui.screens.feedback import copy_text, report
+from tui.screens.find import FindKeys
 from tui.screens.navigation import OpenThread, ShowLedger
 from tui.screens.prompt import InputPrompt
 from tui.session import ConversationSource, LoadFailed, Notice, Session, SessionEvent
-from tui.session.found import Found
 from tui.store import BrowserStore, Change
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_detail import MessageDetail
@@ -43,7 +42,7 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
-class BrowserScreen(Screen):
+class BrowserScreen(FindKeys, Screen):
     """One thread's messages or one conversation's items, paged; every key of CONTRACT §4."""
 
     DEFAULT_CSS = """
@@ -382,50 +381,6 @@ class BrowserScreen(Screen):
                         hint=f"A {word} id opens the page around it, highlighted."),
             done,
         )
-
-    # -- find in the whole thread ------------------------------------------------------------
-
-    def action_find(self) -> None:
-        from tui.screens.find import FindScreen
-
-        def done(entry_id: str | None) -> None:
-            if entry_id is not None:
-                self.run_page(lambda: self.session.jump_to(entry_id))
-
-        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
-
-    def start_find(self, query: Query, text: str) -> None:
-        found = self.session.new_find(text)  # the pane starts afresh now, not when the worker first runs
-        self._find_changed()
-        self.run_find(query, found)
-
-    @work(exclusive=True, group="find")
-    async def run_find(self, query: Query, found: Found) -> None:
-        """The find streams here, not in its pane: `]` / `[` go on working once the pane is closed."""
-        try:
-            await self.session.run_find(query, found, self._find_changed)
-        except ThreadscopeError as exc:
-            report(self.app, exc)
-
-    def find_running(self) -> bool:
-        return any(w.node is self and w.group == "find" and not w.is_finished for w in self.workers)
-
-    def cancel_find(self) -> None:
-        self.workers.cancel_group(self, "find")
-
-    def _find_changed(self) -> None:
-        from tui.screens.find import FindScreen
-
-        for screen in self.app.screen_stack:
-            if isinstance(screen, FindScreen):
-                found = self.session.found
-                screen.show_found(rebuild=found.done)
-
-    def action_next_match(self) -> None:
-        self.run_page(lambda: self.session.step_match(1))
-
-    def action_prev_match(self) -> None:
-        self.run_page(lambda: self.session.step_match(-1))
 
     # -- write flows -------------------------------------------------------------------------
 
