@@ -68,6 +68,10 @@ def compat_base_url_for(base_url: str | None, region: str, compat_base_url: str 
     return COMPAT_REGION_URLS.get(region) or COMPAT_REGION_URLS[DEFAULT_REGION]
 
 
+SNIPPET = 200  # characters of a body that is not what the API promised, shown in an error
+SNIPPET_SLACK = 4096  # read past the cut so a secret that crosses it is still found whole
+
+
 class TooDeep(ValueError):
     """JSON nested deeper than Python's parser can follow."""
 
@@ -356,8 +360,9 @@ class ApiCalls:
         return error
 
     def _snippet(self, answer: Answer) -> str:
-        text = answer.content[:200].decode("utf-8", errors="replace")
-        return self._redact(text) if text else "(empty body)"
+        # Scrubbed before it is cut: a key straddling the cut would otherwise show in part.
+        text = self._redact(answer.content[:SNIPPET + SNIPPET_SLACK].decode("utf-8", errors="replace"))
+        return text[:SNIPPET] if text else "(empty body)"
 
     def _error(self, answer: Answer, operation: str, compat: bool) -> APIError:
         try:
