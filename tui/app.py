@@ -52,11 +52,13 @@ class ThreadscopeApp(App):
     BrowserScreen, LedgerScreen { background: $background; }
     """
 
-    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> None:
+    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None,
+                 open_message: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
         self.start_thread = open_thread
+        self.start_message = open_message  # `open --message`: the page around it, highlighted
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
         self._register_themes()
@@ -83,7 +85,7 @@ class ThreadscopeApp(App):
                 self._seed_demo_ledger()
         if self.start_thread:
             # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
-            self.open_thread(self.start_thread)
+            self.open_thread(self.start_thread, self.start_message)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
 
@@ -120,8 +122,8 @@ class ThreadscopeApp(App):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def open_thread(self, thread_id: str) -> None:
-        """Show a thread's or conversation's browser (and remember it)."""
+    def open_thread(self, thread_id: str, message_id: str | None = None) -> None:
+        """Show a thread's or conversation's browser (and remember it), at `message_id` if given."""
         problem = thread_id_problem(thread_id)
         if problem:
             self.notify(problem, severity="error", markup=False)
@@ -130,7 +132,7 @@ class ThreadscopeApp(App):
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
-        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings))
+        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))
 
     def session_for(self, thread_id: str) -> Session:
         """The session behind a thread's or conversation's browser: the source, page size, journal, ledger."""

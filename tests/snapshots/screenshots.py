@@ -137,6 +137,14 @@ async def composing(pilot) -> None:
     await settle(pilot)
 
 
+async def finding(pilot) -> None:
+    await pilot.press("ctrl+f")
+    await settle(pilot)
+    await pilot.press(*"status check", "enter")
+    await settle(pilot)
+    await pilot.press("down", "down")
+
+
 async def select_hostile(pilot) -> None:
     await settle(pilot)
 
@@ -200,6 +208,8 @@ def _scenarios() -> list[Scenario]:
                  theme="threadscope-high-contrast"),
         Scenario("lantern", "threadscope-lantern", open_thread=CN_SUPPORT, theme="threadscope-lantern"),
         Scenario("narrow-80x24", "80×24: the detail stacks under the list", open_thread=ORDER_BOT, size=(80, 24)),
+        Scenario("find", "Find in a 2,500-message thread (ctrl+f)", open_thread=AGENT_LOOP, size=(100, 30),
+                 before=finding),
         Scenario("hostile", "Hostile content: escapes shown, markup literal", open_thread=HOSTILE_THREAD,
                  before=select_hostile),
     ]
