@@ -133,6 +133,7 @@ class ThreadscopeApp(App):
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
         self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))
+        self.call_after_refresh(self.offer_conversation, thread_id)
 
     def session_for(self, thread_id: str) -> Session:
         """The session behind a thread's or conversation's browser: the source, page size, journal, ledger."""
@@ -162,6 +163,24 @@ class ThreadscopeApp(App):
 
     def on_show_ledger(self, message: navigation.ShowLedger) -> None:
         self.show_ledger()
+
+    def on_migrate_threads(self, message: navigation.MigrateThreads) -> None:
+        from tui.screens.migrate import MigrateScreen
+
+        self.push_screen(MigrateScreen(message.threads, client=self.client, settings=self.settings, ledger=self.ledger))
+
+    def offer_conversation(self, thread_id: str) -> None:
+        """Opening a migrated thread: a notice naming its conversation and the key that opens it."""
+        conversation = self.ledger.linked_conversation(thread_id)
+        if conversation:
+            self.notify(f"Migrated to {conversation}: press O to open it.", timeout=8, markup=False)
+
+    def on_open_migrated(self, message: navigation.OpenMigrated) -> None:
+        conversation = self.ledger.linked_conversation(message.thread_id)
+        if conversation:
+            self.open_thread(conversation)
+        else:
+            self.notify("This thread has not been migrated here (M migrates it).", severity="warning", markup=False)
 
     def on_new_thread(self, message: navigation.NewThread) -> None:
         self.action_new()

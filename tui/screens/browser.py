@@ -21,7 +21,7 @@ from tui.config import Settings
 from tui.inert import one_line
 from tui.screens.feedback import copy_text, report
 from tui.screens.find import FindKeys
-from tui.screens.navigation import OpenThread, ShowLedger
+from tui.screens.navigation import OpenMigrated, OpenThread, ShowLedger
 from tui.screens.prompt import InputPrompt
 from tui.session import ConversationSource, LoadFailed, Notice, Session, SessionEvent
 from tui.store import BrowserStore, Change
@@ -80,6 +80,8 @@ class BrowserScreen(FindKeys, Screen):
         Binding("ctrl+f", "find", "Find in thread", show=False, id="find"),
         Binding("right_square_bracket", "next_match", "Next match", show=False, id="next_match"),
         Binding("left_square_bracket", "prev_match", "Previous match", show=False, id="prev_match"),
+        Binding("M", "migrate", "Migrate", show=False, id="migrate"),
+        Binding("O", "open_migrated", "Open its conversation", show=False, id="open_migrated"),
     ]
 
     def __init__(self, session: Session, settings: Settings, *, start_at: str | None = None) -> None:
@@ -381,6 +383,16 @@ class BrowserScreen(FindKeys, Screen):
                         hint=f"A {word} id opens the page around it, highlighted."),
             done,
         )
+
+    # -- migration (tui/screens/migrate.py) ----------------------------------------------------
+
+    def action_migrate(self) -> None:
+        from tui.screens.migrate import request_migration
+
+        request_migration(self, self.settings, [(self.thread_id, "")])
+
+    def action_open_migrated(self) -> None:
+        self.post_message(OpenMigrated(self.thread_id))
 
     # -- write flows -------------------------------------------------------------------------
 
