@@ -19,6 +19,7 @@ from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import report
+from tui.screens.form import FormModal
 from tui.session import Session, source_for
 
 textual_fixes.apply()
@@ -61,6 +62,7 @@ class ThreadscopeApp(App):
         self.start_message = open_message  # `open --message`: the page around it, highlighted
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
+        self.quit_when_settled = False  # asked to quit while a save was on its way
         self._register_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -251,11 +253,22 @@ class ThreadscopeApp(App):
     # -- leaving --------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        from rich.text import Text
+
         unsaved = [s for s in self.screen_stack if getattr(s, "has_unsaved", None) and s.has_unsaved()]
         if not unsaved or isinstance(self.screen, ChoiceScreen):
             self.exit()
             return
-        from rich.text import Text
+        if any(getattr(s, "busy", None) and s.busy() for s in self.screen_stack):
+            self.push_screen(
+                ChoiceScreen("A save is on its way to the server",
+                             Text("The server may already hold it. Quitting now leaves you not knowing whether "
+                                  "it landed (the next start checks)."),
+                             [("w", "Quit once it is answered", "wait"), ("k", "Keep the app open", "keep"),
+                              ("q", "Quit now", "quit")], cancel_value="keep"),
+                self._quit_answered,
+            )
+            return
 
         def answered(choice: str | None) -> None:
             if choice == "quit":
@@ -267,6 +280,22 @@ class ThreadscopeApp(App):
                          [("k", "Keep editing", "keep"), ("q", "Quit anyway", "quit")], cancel_value="keep"),
             answered,
         )
+
+    def _quit_answered(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit()
+        elif choice == "wait":
+            self.quit_when_settled = True
+            self.notify("Quitting once the server answers the save…", markup=False)
+
+    def on_form_modal_settled(self, event: FormModal.Settled) -> None:
+        if not self.quit_when_settled:
+            return
+        self.quit_when_settled = False
+        if event.landed:
+            self.exit(message=event.what)
+        else:
+            self.notify(f"Not quitting: {event.what}.", severity="warning", markup=False)
 
     # -- help and palette --------------------------------------------------------------------
 
