@@ -270,7 +270,7 @@ class MessageList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + offset.y
         return index if 0 <= index < len(self._ids) else None
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         index = self._row_at(event)
         if index is None:
             return
@@ -279,10 +279,10 @@ class MessageList(ScrollView, can_focus=True):
         else:
             self._move_to(index)
 
-    def _on_mouse_move(self, event: events.MouseMove) -> None:
+    def on_mouse_move(self, event: events.MouseMove) -> None:
         self._set_hover(self._row_at(event))
 
-    def _on_leave(self, event: events.Leave) -> None:
+    def on_leave(self, event: events.Leave) -> None:
         self._set_hover(None)
 
     def _set_hover(self, index: int | None) -> None:
