@@ -1,9 +1,8 @@
 """The message list: one line per message of the current page, drawn with Textual's Line API.
 
 Each visible row is built straight into segments and cached per (message, row style, width):
-moving the highlight repaints two rows, a page turn draws only the rows on screen. (An
-OptionList rebuilt its 50 options, measured each one's height and repainted every visible
-row on each key: most of a key press's time, bench goal 4.)
+moving the highlight repaints two rows, a page turn draws only the rows on screen (an
+OptionList rebuilt, measured and repainted every option on each key).
 """
 
 from __future__ import annotations
