@@ -16,12 +16,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from textual.drivers.headless_driver import HeadlessDriver
 
 from tests.conftest import Harness
 from tui.api.errors import InvalidParameterError
-from tui.cli import main
 from tui.emulator.storage import message_object, new_message_id, now_ms
 from tui.screens.browser import BrowserScreen
 from tui.screens.copy_menu import CopyMenu
@@ -361,16 +359,6 @@ async def test_copy_menu_copies_hostile_text_as_data_and_only_base64_reaches_the
 
 def seed(make_harness, contents, **kwargs):
     return asyncio.run(seed_thread(make_harness, contents, **kwargs))
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 ALL_CONTENTS = [case.content for case in CASES.values()]

@@ -15,12 +15,10 @@ import re
 import stat
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import SENTINEL_KEY, LiveServer, no_sleep
 from tui.api.client import DashScopeClient
 from tui.api.errors import AuthenticationError, NotFoundError, ProtocolError, TransportError
-from tui.cli import main
 from tui.screens.browser import BrowserScreen
 
 from .screen import screen_text, terminal_output, wait_for_toast
@@ -44,11 +42,11 @@ def leaks(text: str) -> list[str]:
 
 
 @pytest.fixture
-def run():
-    runner = CliRunner()
+def run(run):
+    """The command line, failing the test if the key shows in what it printed."""
 
     def invoke(*args):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
+        result = run(*args)
         assert leaks(result.stdout) == [] and leaks(result.stderr) == [], (args, result.stdout, result.stderr)
         return result
 
