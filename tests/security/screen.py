@@ -41,8 +41,10 @@ def _screen_cells(app) -> list[list[str]]:
     width, height = app.size
     char_width = float(re.search(r'<clipPath id="[\w-]+-line-0">\s*<rect x="0" y="[\d.]+" width="([\d.]+)"', svg)[1]) / width
     rows = [[" "] * width for _ in range(height)]
-    for x, y, text in re.findall(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
-                                 r'clip-path="url\(#[\w-]+-line-(\d+)\)">(.*?)</text>', svg, re.S):
+    texts = re.findall(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+                       r'clip-path="url\(#[\w-]+-line-(\d+)\)">(.*?)</text>', svg, re.S)
+    assert texts, "no text read from the screenshot: has Rich's SVG layout changed?"  # else absence checks pass vacuously
+    for x, y, text in texts:
         text = html.unescape(text.replace("&#160;", " ")).rstrip("\n")  # a row ends in its line break
         _place(rows[int(y)], round(float(x) / char_width), text)
     return rows
