@@ -130,7 +130,7 @@ class ThreadscopeApp(App):
         if problem:
             self.notify(problem, severity="error", markup=False)
             return
-        # Written once the thread is painted: the file write need not delay its first frame (bench goal 3).
+        # Written once the thread is painted: the file write need not delay its first frame.
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
