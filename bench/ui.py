@@ -312,7 +312,7 @@ def goal_keys(tmp: str, quick: bool) -> list[Result]:
     thread_id, _ = seed_thread(db, 2_500)
     with served(db) as base:
         on_serve = asyncio.run(key_latencies(base, thread_id, 60 if quick else 180))
-    on_demo = asyncio.run(key_latencies(None, AGENT_LOOP, 30 if quick else 90))
+    on_demo = asyncio.run(key_latencies(None, AGENT_LOOP, 30 if quick else 45))
     return (key_results(on_serve, "on serve", with_goal=True)
             + key_results(on_demo, "on the embedded demo", with_goal=False))
 
