@@ -189,3 +189,15 @@ def test_the_command_turns_pydantic_plugins_off_unless_told_otherwise(monkeypatc
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # a user who wants their plugins
     tui.__main__.run()
     assert seen == ["__all__", ""]
+
+
+def test_the_command_line_does_not_load_the_server_until_it_serves():
+    """uvicorn and Starlette are for `serve` and the embedded demo: a command against a real
+    server (and every start of the TUI) should not pay for importing them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.cli, tui.config, tui.app; "
+            "print(sorted(m for m in ('uvicorn', 'starlette', 'h11') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
