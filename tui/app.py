@@ -19,12 +19,13 @@ from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import report
+from tui.screens.form import FormModal
 from tui.session import Session, source_for
 
 textual_fixes.apply()
 
 THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
-CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
+CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]*$")  # the real format is not documented (conv_123 in examples)
 
 
 def thread_id_problem(value: str) -> str | None:
@@ -52,13 +53,16 @@ class ThreadscopeApp(App):
     BrowserScreen, LedgerScreen { background: $background; }
     """
 
-    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> None:
+    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None,
+                 open_message: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
         self.start_thread = open_thread
+        self.start_message = open_message  # `open --message`: the page around it, highlighted
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
+        self.quit_when_settled = False  # asked to quit while a save was on its way
         self._register_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -83,7 +87,7 @@ class ThreadscopeApp(App):
                 self._seed_demo_ledger()
         if self.start_thread:
             # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
-            self.open_thread(self.start_thread)
+            self.open_thread(self.start_thread, self.start_message)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
 
@@ -120,17 +124,17 @@ class ThreadscopeApp(App):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def open_thread(self, thread_id: str) -> None:
-        """Show a thread's or conversation's browser (and remember it)."""
+    def open_thread(self, thread_id: str, message_id: str | None = None) -> None:
+        """Show a thread's or conversation's browser (and remember it), at `message_id` if given."""
         problem = thread_id_problem(thread_id)
         if problem:
             self.notify(problem, severity="error", markup=False)
             return
-        # Written once the thread is painted: the file write need not delay its first frame (bench goal 3).
+        # Written once the thread is painted: the file write need not delay its first frame.
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
-        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings))
+        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))
         self.call_after_refresh(self.offer_conversation, thread_id)
 
     def session_for(self, thread_id: str) -> Session:
@@ -249,11 +253,22 @@ class ThreadscopeApp(App):
     # -- leaving --------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        from rich.text import Text
+
         unsaved = [s for s in self.screen_stack if getattr(s, "has_unsaved", None) and s.has_unsaved()]
         if not unsaved or isinstance(self.screen, ChoiceScreen):
             self.exit()
             return
-        from rich.text import Text
+        if any(getattr(s, "busy", None) and s.busy() for s in self.screen_stack):
+            self.push_screen(
+                ChoiceScreen("A save is on its way to the server",
+                             Text("The server may already hold it. Quitting now leaves you not knowing whether "
+                                  "it landed (the next start checks)."),
+                             [("w", "Quit once it is answered", "wait"), ("k", "Keep the app open", "keep"),
+                              ("q", "Quit now", "quit")], cancel_value="keep"),
+                self._quit_answered,
+            )
+            return
 
         def answered(choice: str | None) -> None:
             if choice == "quit":
@@ -265,6 +280,22 @@ class ThreadscopeApp(App):
                          [("k", "Keep editing", "keep"), ("q", "Quit anyway", "quit")], cancel_value="keep"),
             answered,
         )
+
+    def _quit_answered(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit()
+        elif choice == "wait":
+            self.quit_when_settled = True
+            self.notify("Quitting once the server answers the save…", markup=False)
+
+    def on_form_modal_settled(self, event: FormModal.Settled) -> None:
+        if not self.quit_when_settled:
+            return
+        self.quit_when_settled = False
+        if event.landed:
+            self.exit(message=event.what)
+        else:
+            self.notify(f"Not quitting: {event.what}.", severity="warning", markup=False)
 
     # -- help and palette --------------------------------------------------------------------
 
