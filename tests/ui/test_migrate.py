@@ -144,6 +144,9 @@ async def test_M_on_a_conversation_is_refused(make_harness):
         await h.settle(pilot)
         assert "Only threads can be migrated into conversations." in h.notices()
         assert not isinstance(h.app.screen, MigrateScreen)
+        await pilot.press("O")
+        await h.settle(pilot)
+        assert "This is a conversation: O opens the conversation a thread was migrated into." in h.notices()
 
 
 async def test_M_in_the_browser_migrates_that_thread(make_harness):
