@@ -92,6 +92,19 @@ class ThreadscopeApp(App):
             self.push_screen(LedgerScreen(self.ledger, self.settings))
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+        self.check_pending_edits()
+
+    @work(group="pending-edits")
+    async def check_pending_edits(self) -> None:
+        """Tell the user about edits the last run left unanswered: landed, or offered back."""
+        from tui.journal import EditJournal
+        from tui.screens.pending import PendingEdits
+
+        journal = EditJournal(self.settings.journal_path, self.settings.backend_id)
+        try:
+            await PendingEdits(self, journal).run()
+        except OSError as exc:
+            self.notify(f"Could not read the edit journal: {exc.strerror}", severity="warning", markup=False)
 
     def _check_keymap(self) -> None:
         from tui.config import unknown_keymap_ids
