@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -61,6 +61,7 @@ class ThreadscopeApp(App):
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
         self.quit_when_settled = False  # asked to quit while a save was on its way
+        self.leaving = False  # exit() was called
         self._register_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -243,6 +244,15 @@ class ThreadscopeApp(App):
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
     # -- leaving --------------------------------------------------------------------------------
+
+    def exit(self, result=None, return_code: int = 0, message=None) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.leaving and isinstance(event, events.Key):
+            return  # keys that came in one burst with q would build dialogs on a closing app
+        await super().on_event(event)
 
     async def action_quit(self) -> None:
         from rich.text import Text

@@ -105,3 +105,14 @@ def test_s_s_p_keeps_a_full_page(term):
     assert "no messages" not in screen and NEWEST[:16] in screen
     term.keys("q")
     assert term.wait_dead()
+
+
+@pytest.mark.parametrize("key", ["e", "c", "f", "?"])
+def test_q_arriving_with_a_dialog_key_quits_without_a_traceback(term, key):
+    term.wait_for(ORDER_BOT)
+    term.keys("Enter")
+    term.wait_for("messages 1–9")
+    term.type(f"q{key}")  # one burst: the dialog is built while the app shuts down
+    assert term.wait_dead()
+    screen = term.screen()
+    assert "Traceback" not in screen and "NoMatches" not in screen, screen
