@@ -25,7 +25,7 @@ from tui.session import Session, source_for
 textual_fixes.apply()
 
 THREAD_ID = re.compile(r"^thread_[A-Za-z0-9][A-Za-z0-9-]{3,}$")
-CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]{3,}$")
+CONVERSATION_ID = re.compile(r"^conv_[A-Za-z0-9][A-Za-z0-9_-]*$")  # the real format is not documented (conv_123 in examples)
 
 
 def thread_id_problem(value: str) -> str | None:
@@ -53,11 +53,13 @@ class ThreadscopeApp(App):
     BrowserScreen, LedgerScreen { background: $background; }
     """
 
-    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> None:
+    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None,
+                 open_message: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
         self.start_thread = open_thread
+        self.start_message = open_message  # `open --message`: the page around it, highlighted
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
         self.quit_when_settled = False  # asked to quit while a save was on its way
@@ -86,7 +88,7 @@ class ThreadscopeApp(App):
                 self._seed_demo_ledger()
         if self.start_thread:
             # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
-            self.open_thread(self.start_thread)
+            self.open_thread(self.start_thread, self.start_message)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
 
@@ -136,17 +138,18 @@ class ThreadscopeApp(App):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def open_thread(self, thread_id: str) -> None:
-        """Show a thread's or conversation's browser (and remember it)."""
+    def open_thread(self, thread_id: str, message_id: str | None = None) -> None:
+        """Show a thread's or conversation's browser (and remember it), at `message_id` if given."""
         problem = thread_id_problem(thread_id)
         if problem:
             self.notify(problem, severity="error", markup=False)
             return
-        # Written once the thread is painted: the file write need not delay its first frame (bench goal 3).
+        # Written once the thread is painted: the file write need not delay its first frame.
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
-        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings))
+        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))
+        self.call_after_refresh(self.offer_conversation, thread_id)
 
     def session_for(self, thread_id: str) -> Session:
         """The session behind a thread's or conversation's browser: the source, page size, journal, ledger."""
@@ -176,6 +179,24 @@ class ThreadscopeApp(App):
 
     def on_show_ledger(self, message: navigation.ShowLedger) -> None:
         self.show_ledger()
+
+    def on_migrate_threads(self, message: navigation.MigrateThreads) -> None:
+        from tui.screens.migrate import MigrateScreen
+
+        self.push_screen(MigrateScreen(message.threads, client=self.client, settings=self.settings, ledger=self.ledger))
+
+    def offer_conversation(self, thread_id: str) -> None:
+        """Opening a migrated thread: a notice naming its conversation and the key that opens it."""
+        conversation = self.ledger.linked_conversation(thread_id)
+        if conversation:
+            self.notify(f"Migrated to {conversation}: press O to open it.", timeout=8, markup=False)
+
+    def on_open_migrated(self, message: navigation.OpenMigrated) -> None:
+        conversation = self.ledger.linked_conversation(message.thread_id)
+        if conversation:
+            self.open_thread(conversation)
+        else:
+            self.notify("This thread has not been migrated here (M migrates it).", severity="warning", markup=False)
 
     def on_new_thread(self, message: navigation.NewThread) -> None:
         self.action_new()

@@ -11,6 +11,16 @@ _DOTTED_NUMBERS = re.compile(r"[0-9.]+")
 _BLANK_OR_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def base_url_problem(url: str) -> str | None:
     """What is wrong with `url` as an API base URL, or None when requests can go to it."""
     blank = _BLANK_OR_CONTROL.search(url)

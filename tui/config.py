@@ -26,7 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from tui.api.calls import COMPAT_REGION_URLS, REGION_URLS, compat_base_url_for
 from tui.api.errors import ThreadscopeError
 from tui.api.models import empty_dict
-from tui.emulator.server import is_loopback_host
+from tui.base_url import is_loopback_host
 
 APP_NAME = "threadscope"
 EMBEDDED_KEY = "embedded-emulator"  # the in-process emulator wants a bearer; this is not a secret

@@ -105,6 +105,8 @@ async def test_every_call_sends_its_method_path_and_body_under_the_compatible_ba
 
 @pytest.mark.parametrize(("kwargs", "compat"), [
     ({"base_url": "http://127.0.0.1:8765/api/v1/"}, "http://127.0.0.1:8765/compatible-mode/v1"),
+    ({"base_url": "https://gw.example/proxy/api/v1"}, "https://gw.example/compatible-mode/v1"),  # same origin
+    ({"base_url": "https://gw.example/api/v2"}, None),  # unknown: conversation calls say so
     ({"base_url": None, "region": "cn"}, "https://dashscope.aliyuncs.com/compatible-mode/v1"),
     ({"base_url": None}, "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"),
     ({"base_url": "http://x/api/v1", "compat_base_url": "http://y/legacy/compatible-mode/v1/"}, "http://y/legacy/compatible-mode/v1"),

@@ -4,20 +4,8 @@ import json
 import os
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import SENTINEL_KEY
-from tui.cli import main
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args, input=None):
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
-
-    return invoke
 
 
 def test_version(run):
@@ -189,3 +177,15 @@ def test_the_command_turns_pydantic_plugins_off_unless_told_otherwise(monkeypatc
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # a user who wants their plugins
     tui.__main__.run()
     assert seen == ["__all__", ""]
+
+
+def test_the_command_line_does_not_load_the_server_until_it_serves():
+    """uvicorn and Starlette are for `serve` and the embedded demo: a command against a real
+    server (and every start of the TUI) should not pay for importing them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.cli, tui.config, tui.app; "
+            "print(sorted(m for m in ('uvicorn', 'starlette', 'h11') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -138,3 +138,28 @@ def test_serve_help_lists_only_what_serving_means():
         assert name in text
     for name in ("--base-url", "--region", "--demo ", "--workspace", "--profile"):
         assert name not in text
+
+
+async def test_served_connections_send_without_waiting_for_an_ack():
+    """The listening socket says it is TCP, so asyncio turns Nagle off on each accepted one.
+
+    With Nagle on, uvicorn's two writes per answer (head, then body) made every request wait
+    for the client's delayed ACK.
+    """
+    import asyncio
+
+    from tui.emulator.server import bind
+
+    nodelay: list[int] = []
+
+    async def accepted(reader, writer):
+        nodelay.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    sock = bind("127.0.0.1", 0)
+    server = await asyncio.start_server(accepted, sock=sock)
+    async with server:
+        reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        await reader.read()  # the server closes once it has looked
+        writer.close()
+    assert nodelay == [1]

@@ -118,8 +118,6 @@ async def test_tui_notice_screen_and_logs_never_hold_the_key(monkeypatch, caplog
     assert leaks(logged(caplog)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="client bug (tui/api/calls.py _snippet): a non-JSON error body is cut at "
-                   "200 bytes before the key is scrubbed, so a key straddling the cut leaks its first characters")
 @pytest.mark.parametrize("route", ["thread", "conversation"])
 async def test_a_key_straddling_the_cut_of_an_error_body_is_not_shown_in_part(route):
     def cut_through_the_key(request):

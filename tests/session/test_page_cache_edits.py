@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -128,8 +127,6 @@ def test_save_then_page_away_and_back_shows_the_saved_state_and_so_does_undo():
         machine.teardown()
 
 
-@pytest.mark.xfail(strict=True, reason="session bug (tui/session/writes.py): a save whose answer is lost (it did "
-                   "land) keeps the remembered pages, so paging away and back shows the metadata it replaced")
 def test_a_save_whose_answer_is_lost_does_not_leave_a_remembered_page_stale():
     machine = CachedPagesMachine()
     try:

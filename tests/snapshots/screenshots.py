@@ -137,7 +137,64 @@ async def composing(pilot) -> None:
     await settle(pilot)
 
 
+async def finding(pilot) -> None:
+    await pilot.press("ctrl+f")
+    await settle(pilot)
+    await pilot.press(*"status check", "enter")
+    await settle(pilot)
+    await pilot.press("down", "down")
+
+
 async def select_hostile(pilot) -> None:
+    await settle(pilot)
+
+
+async def conversation_editor_diff(pilot) -> None:
+    """E on the support chat: a value changed, a pair added, then ctrl+s shows the diff."""
+    await pilot.press("E")
+    await settle(pilot)
+    from tui.widgets.key_value import KeyValueEditor
+
+    rows = pilot.app.screen.query_one(KeyValueEditor)
+    rows.rows[1].value_input.focus()  # channel
+    await pilot.press("end", *"-chat")
+    await pilot.press("ctrl+n", *"reviewer", "tab", *"alice")
+    await settle(pilot)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def conversation_delete(pilot) -> None:
+    await pilot.press("j", "j")
+    await settle(pilot)
+    await pilot.press("D")
+    await settle(pilot)
+
+
+async def migrate_two_marked(pilot) -> None:
+    """One thread migrated earlier, then it and another marked with space, M, enter: the end of the run.
+
+    The earlier run comes first so that each conversation is created alone (their ids are seeded in order).
+    """
+    from textual.widgets import DataTable
+
+    from tui.emulator.demo import CN_SUPPORT, ORDER_BOT
+    from tui.migrate import RECORD_NAME, MigrationRecord, Migrator
+
+    app = pilot.app
+    record = MigrationRecord(app.settings.data_dir / RECORD_NAME, app.settings.backend_id)
+    try:
+        [result] = await Migrator(app.client, record).run([ORDER_BOT])
+    finally:
+        record.close()
+    app.ledger.link_conversation(ORDER_BOT, result.conversation_id)
+    table = app.screen.query_one(DataTable)
+    for thread_id in (ORDER_BOT, CN_SUPPORT):
+        table.move_cursor(row=table.get_row_index(thread_id))
+        await pilot.press("space")
+    await pilot.press("M")
+    await settle(pilot)
+    await pilot.press("enter")
     await settle(pilot)
 
 
@@ -146,9 +203,16 @@ SCENARIOS: list[Scenario] = []
 
 def _scenarios() -> list[Scenario]:
     from tui.emulator.demo import AGENT_LOOP, CN_SUPPORT, CODE_REVIEW, EMPTY, ORDER_BOT
+    from tui.emulator.demo_conversations import SUPPORT_CHAT
 
     return [
-        Scenario("ledger", "The thread ledger: home screen", readme=True),
+        Scenario("ledger", "The ledger: threads and conversations, home screen", readme=True),
+        Scenario("conversation", "A conversation: items with their roles, one in full", open_thread=SUPPORT_CHAT,
+                 keys=["j"], readme=True),
+        Scenario("conversation-editor-diff", "E: the conversation's metadata, the diff before saving",
+                 open_thread=SUPPORT_CHAT, before=conversation_editor_diff, readme=True),
+        Scenario("conversation-delete", "D: deleting an item asks first; its JSON stays in the journal",
+                 open_thread=SUPPORT_CHAT, before=conversation_delete),
         Scenario("browser", "Browser: list and detail", open_thread=ORDER_BOT, readme=True),
         Scenario("raw-json", "Raw JSON as the server sent it", open_thread=ORDER_BOT, keys=["r"]),
         Scenario("chinese-markdown", "A long Chinese Markdown message", open_thread=CN_SUPPORT, before=select_longest),
@@ -171,8 +235,12 @@ def _scenarios() -> list[Scenario]:
                  theme="threadscope-high-contrast"),
         Scenario("lantern", "threadscope-lantern", open_thread=CN_SUPPORT, theme="threadscope-lantern"),
         Scenario("narrow-80x24", "80×24: the detail stacks under the list", open_thread=ORDER_BOT, size=(80, 24)),
+        Scenario("find", "Find in a 2,500-message thread (ctrl+f)", open_thread=AGENT_LOOP, size=(100, 30),
+                 before=finding),
         Scenario("hostile", "Hostile content: escapes shown, markup literal", open_thread=HOSTILE_THREAD,
                  before=select_hostile),
+        Scenario("migrate", "M on two marked threads: the progress screen at the end", before=migrate_two_marked,
+                 readme=True),
     ]
 
 
@@ -216,8 +284,10 @@ def build_app(scenario: Scenario):
     from tui.backend import build_client
     from tui.config import resolve_settings
     from tui.emulator.app import seed_request_ids
+    from tui.emulator.conversation_store import seed_conversation_ids
 
     seed_request_ids(0)  # the 404 notice shows a request_id: make it the same every run
+    seed_conversation_ids(0)  # and the migration picture shows conversation ids
     settings = resolve_settings()
     settings.theme = scenario.theme
     settings.data_dir.mkdir(parents=True, exist_ok=True)

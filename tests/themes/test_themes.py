@@ -95,7 +95,8 @@ async def test_theme_change_recolours_the_roles(make_harness):
         await pilot.pause()
         from tui.widgets.message_list import MessageList
 
-        assert h.browser.query_one(MessageList).role_styles == {"user": "bold #00FFFF", "assistant": "bold #FFFF00"}
+        styles = h.browser.query_one(MessageList).role_styles
+        assert (styles["user"], styles["assistant"]) == ("bold #00FFFF", "bold #FFFF00")
 
 
 @pytest.mark.parametrize("theme", ["threadscope-light", "threadscope-lantern"])

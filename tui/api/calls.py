@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pydantic_core
@@ -55,16 +56,20 @@ _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # what a bearer token may hold: visi
 
 def compat_base_url_for(base_url: str | None, region: str, compat_base_url: str | None) -> str | None:
     """The compatible-mode base URL: the one given; else, for a `base_url` ending in `/api/v1`,
-    the same origin + `/compatible-mode/v1`; else the region's. None when a custom `base_url`
+    its origin + `/compatible-mode/v1` (any path before /api/v1 is not kept); else the region's. None when a custom `base_url`
     leaves it unknown (conversation calls then say so instead of guessing a host)."""
     if compat_base_url:
         return compat_base_url.rstrip("/")
     if base_url:
-        base = base_url.rstrip("/")
-        if base.endswith("/api/v1"):
-            return base[: -len("/api/v1")] + "/compatible-mode/v1"
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.path.endswith("/api/v1"):
+            return f"{parts.scheme}://{parts.netloc}/compatible-mode/v1"  # the same origin (CONTRACT §1b)
         return None
     return COMPAT_REGION_URLS.get(region) or COMPAT_REGION_URLS[DEFAULT_REGION]
+
+
+SNIPPET = 200  # characters of a body that is not what the API promised, shown in an error
+SNIPPET_SLACK = 4096  # read past the cut so a secret that crosses it is still found whole
 
 
 class TooDeep(ValueError):
@@ -355,8 +360,9 @@ class ApiCalls:
         return error
 
     def _snippet(self, answer: Answer) -> str:
-        text = answer.content[:200].decode("utf-8", errors="replace")
-        return self._redact(text) if text else "(empty body)"
+        # Scrubbed before it is cut: a key straddling the cut would otherwise show in part.
+        text = self._redact(answer.content[:SNIPPET + SNIPPET_SLACK].decode("utf-8", errors="replace"))
+        return text[:SNIPPET] if text else "(empty body)"
 
     def _error(self, answer: Answer, operation: str, compat: bool) -> APIError:
         try:

@@ -10,7 +10,6 @@ descriptors left) are logged once a minute, not once per attempt.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import signal
@@ -22,6 +21,7 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from tui.base_url import is_loopback_host
 from tui.emulator.errors import new_request_id
 
 HEAD_TIMEOUT = 10.0
@@ -36,16 +36,6 @@ log = logging.getLogger("tui.emulator.server")
 
 class ServeError(Exception):
     """The emulator could not be served (bad host, port in use); the message is for the user."""
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class GuardedH11(H11Protocol):
@@ -122,7 +112,19 @@ def bind(host: str, port: int) -> socket.socket:
     bare = host.strip("[]")
     try:
         family = socket.AF_INET6 if ":" in bare else socket.AF_INET
-        return socket.create_server((bare, port), family=family, backlog=2048)
+        # proto=IPPROTO_TCP, not create_server's 0: asyncio turns Nagle off (TCP_NODELAY) only on
+        # accepted sockets that say they are TCP; with it on, every answer waited for a delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((bare, port))
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+        return sock
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ServeError(f"could not serve on {host}:{port}: {reason} (is the port in use? is the host an address of this machine?)") from None

@@ -89,6 +89,8 @@ class MetadataWrites:
         except ThreadscopeError as exc:
             if entry is not None:
                 self.journal.mark(entry, "failed", error=exc.describe())
+            if may_have_landed(exc):
+                await self._show_server_state(current.id)
             return SaveFailed(exc, "The server did not save the metadata.")
         if entry is not None:
             self.journal.mark(entry, "saved")
@@ -99,6 +101,14 @@ class MetadataWrites:
         if saved is not None:
             self.saved(saved)
         return Saved(saved, server, metadata)
+
+
+    async def _show_server_state(self, entry_id: str) -> None:
+        """After a write whose answer was lost, what is shown (and remembered) is re-read from the server."""
+        try:
+            self.saved(await self.read(entry_id))
+        except ThreadscopeError:
+            pass  # the editor keeps the edit either way; the next page load asks the server again
 
 
 class OwnerWrites(MetadataWrites):

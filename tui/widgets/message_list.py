@@ -1,9 +1,8 @@
 """The message list: one line per message of the current page, drawn with Textual's Line API.
 
 Each visible row is built straight into segments and cached per (message, row style, width):
-moving the highlight repaints two rows, a page turn draws only the rows on screen. (An
-OptionList rebuilt its 50 options, measured each one's height and repainted every visible
-row on each key: most of a key press's time, bench goal 4.)
+moving the highlight repaints two rows, a page turn draws only the rows on screen (an
+OptionList rebuilt, measured and repainted every option on each key).
 """
 
 from __future__ import annotations
@@ -58,8 +57,9 @@ def item_row_pieces(item: Item, role_styles: dict[str, str] | None = None) -> li
     pieces = [
         (f"{mark:<7}", styles.get(role, "bold")),
         (f" {make_inert(short_id(item.id))} ", "dim"),
-        (f"{status:<11} " if status and status != "completed" else " " * 12, "dim italic"),
     ]
+    if status and status != "completed":  # the usual state goes unsaid; in_progress and the like show
+        pieces.append((f"{status} ", "dim italic"))
     preview = one_line(item.text, PREVIEW_MAX)
     pieces.append((preview, "") if preview else (one_line(f"({item.type or 'item'}, no text)"), "italic dim"))
     return pieces
@@ -270,7 +270,7 @@ class MessageList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + offset.y
         return index if 0 <= index < len(self._ids) else None
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         index = self._row_at(event)
         if index is None:
             return
@@ -279,10 +279,10 @@ class MessageList(ScrollView, can_focus=True):
         else:
             self._move_to(index)
 
-    def _on_mouse_move(self, event: events.MouseMove) -> None:
+    def on_mouse_move(self, event: events.MouseMove) -> None:
         self._set_hover(self._row_at(event))
 
-    def _on_leave(self, event: events.Leave) -> None:
+    def on_leave(self, event: events.Leave) -> None:
         self._set_hover(None)
 
     def _set_hover(self, index: int | None) -> None:

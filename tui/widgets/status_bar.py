@@ -34,10 +34,11 @@ class StatusBar(Static):
         full = self._build(compact=False)
         width = self.content_region.width or self.size.width
         if width and full.cell_len > width:
-            return self._build(compact=True)
+            shorter = self._build(compact=False, short_id=True)  # the id cut first: the words say more
+            return shorter if shorter.cell_len <= width else self._build(compact=True)
         return full
 
-    def _build(self, *, compact: bool) -> Text:
+    def _build(self, *, compact: bool, short_id: bool = False) -> Text:
         parts = self._parts
         text = Text(no_wrap=True, overflow="ellipsis")
         backend = parts["backend"]
@@ -53,7 +54,7 @@ class StatusBar(Static):
             text.append(f" │ {family.split()[0] if compact else family}")
         where = parts["where"]
         if where:
-            if compact and where.startswith(("thread_", "conv_")) and len(where) > 16:
+            if (compact or short_id) and where.startswith(("thread_", "conv_")) and len(where) > 16:
                 where = where[:15] + "…"
             text.append(f" {'·' if parts.get('family') else '│'} {make_inert(where)}")
         if parts["position"]:
