@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -63,6 +63,7 @@ class ThreadscopeApp(App):
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
         self.quit_when_settled = False  # asked to quit while a save was on its way
+        self.leaving = False  # exit() was called
         self._register_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -94,6 +95,19 @@ class ThreadscopeApp(App):
             self.push_screen(LedgerScreen(self.ledger, self.settings))
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+        self.check_pending_edits()
+
+    @work(group="pending-edits")
+    async def check_pending_edits(self) -> None:
+        """Tell the user about edits the last run left unanswered: landed, or offered back."""
+        from tui.journal import EditJournal
+        from tui.screens.pending import PendingEdits
+
+        journal = EditJournal(self.settings.journal_path, self.settings.backend_id)
+        try:
+            await PendingEdits(self, journal).run()
+        except OSError as exc:
+            self.notify(f"Could not read the edit journal: {exc.strerror}", severity="warning", markup=False)
 
     def _check_keymap(self) -> None:
         from tui.config import unknown_keymap_ids
@@ -254,6 +268,15 @@ class ThreadscopeApp(App):
             self.notify(f"Could not update the thread ledger: {exc.strerror}", severity="warning", markup=False)
 
     # -- leaving --------------------------------------------------------------------------------
+
+    def exit(self, result=None, return_code: int = 0, message=None) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.leaving and isinstance(event, events.Key):
+            return  # keys that came in one burst with q would build dialogs on a closing app
+        await super().on_event(event)
 
     async def action_quit(self) -> None:
         from rich.text import Text
