@@ -212,3 +212,18 @@ def no_system_clipboard(monkeypatch):
         raise pyperclip.PyperclipException("no clipboard mechanism")
 
     monkeypatch.setattr(pyperclip, "copy", refuse)
+
+
+@pytest.fixture
+def run():
+    """`run(*args, input=None, env=None)`: the `threadscope` command line in-process; exceptions are not caught."""
+    from click.testing import CliRunner
+
+    from tui.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args, input=None, env=None):
+        return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke

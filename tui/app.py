@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -19,6 +19,7 @@ from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import report
+from tui.screens.form import FormModal
 from tui.session import Session, source_for
 
 textual_fixes.apply()
@@ -52,13 +53,17 @@ class ThreadscopeApp(App):
     BrowserScreen, LedgerScreen { background: $background; }
     """
 
-    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None) -> None:
+    def __init__(self, settings: Settings, client: DashScopeClient, *, open_thread: str | None = None,
+                 open_message: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
         self.start_thread = open_thread
+        self.start_message = open_message  # `open --message`: the page around it, highlighted
         self.ledger = ThreadLedger(settings.ledger_path, settings.backend_id)
         self.theme_warnings: list[str] = []
+        self.quit_when_settled = False  # asked to quit while a save was on its way
+        self.leaving = False  # exit() was called
         self._register_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -83,13 +88,26 @@ class ThreadscopeApp(App):
                 self._seed_demo_ledger()
         if self.start_thread:
             # Straight into the thread; the ledger is built when first asked for (nobody sees it yet).
-            self.open_thread(self.start_thread)
+            self.open_thread(self.start_thread, self.start_message)
         else:
             from tui.screens.ledger import LedgerScreen  # only when shown: DataTable is not cheap to import
 
             self.push_screen(LedgerScreen(self.ledger, self.settings))
         for warning in [*self.settings.warnings, *self.theme_warnings]:
             self.notify(warning, severity="warning", timeout=8, markup=False)
+        self.check_pending_edits()
+
+    @work(group="pending-edits")
+    async def check_pending_edits(self) -> None:
+        """Tell the user about edits the last run left unanswered: landed, or offered back."""
+        from tui.journal import EditJournal
+        from tui.screens.pending import PendingEdits
+
+        journal = EditJournal(self.settings.journal_path, self.settings.backend_id)
+        try:
+            await PendingEdits(self, journal).run()
+        except OSError as exc:
+            self.notify(f"Could not read the edit journal: {exc.strerror}", severity="warning", markup=False)
 
     def _check_keymap(self) -> None:
         from tui.config import unknown_keymap_ids
@@ -120,17 +138,18 @@ class ThreadscopeApp(App):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def open_thread(self, thread_id: str) -> None:
-        """Show a thread's or conversation's browser (and remember it)."""
+    def open_thread(self, thread_id: str, message_id: str | None = None) -> None:
+        """Show a thread's or conversation's browser (and remember it), at `message_id` if given."""
         problem = thread_id_problem(thread_id)
         if problem:
             self.notify(problem, severity="error", markup=False)
             return
-        # Written once the thread is painted: the file write need not delay its first frame (bench goal 3).
+        # Written once the thread is painted: the file write need not delay its first frame.
         self.call_after_refresh(self.remember_thread, thread_id)
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
-        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings))
+        self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))
+        self.call_after_refresh(self.offer_conversation, thread_id)
 
     def session_for(self, thread_id: str) -> Session:
         """The session behind a thread's or conversation's browser: the source, page size, journal, ledger."""
@@ -160,6 +179,27 @@ class ThreadscopeApp(App):
 
     def on_show_ledger(self, message: navigation.ShowLedger) -> None:
         self.show_ledger()
+
+    def on_migrate_threads(self, message: navigation.MigrateThreads) -> None:
+        from tui.screens.migrate import MigrateScreen
+
+        self.push_screen(MigrateScreen(message.threads, client=self.client, settings=self.settings, ledger=self.ledger))
+
+    def offer_conversation(self, thread_id: str) -> None:
+        """Opening a migrated thread: a notice naming its conversation and the key that opens it."""
+        conversation = self.ledger.linked_conversation(thread_id)
+        if conversation:
+            self.notify(f"Migrated to {conversation}: press O to open it.", timeout=8, markup=False)
+
+    def on_open_migrated(self, message: navigation.OpenMigrated) -> None:
+        conversation = self.ledger.linked_conversation(message.thread_id)
+        if conversation:
+            self.open_thread(conversation)
+        elif message.thread_id.startswith("conv_"):
+            self.notify("This is a conversation: O opens the conversation a thread was migrated into.",
+                        severity="warning", markup=False)
+        else:
+            self.notify("This thread has not been migrated here (M migrates it).", severity="warning", markup=False)
 
     def on_new_thread(self, message: navigation.NewThread) -> None:
         self.action_new()
@@ -229,12 +269,32 @@ class ThreadscopeApp(App):
 
     # -- leaving --------------------------------------------------------------------------------
 
+    def exit(self, result=None, return_code: int = 0, message=None) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.leaving and isinstance(event, events.Key):
+            return  # keys that came in one burst with q would build dialogs on a closing app
+        await super().on_event(event)
+
     async def action_quit(self) -> None:
+        from rich.text import Text
+
         unsaved = [s for s in self.screen_stack if getattr(s, "has_unsaved", None) and s.has_unsaved()]
         if not unsaved or isinstance(self.screen, ChoiceScreen):
             self.exit()
             return
-        from rich.text import Text
+        if any(getattr(s, "busy", None) and s.busy() for s in self.screen_stack):
+            self.push_screen(
+                ChoiceScreen("A save is on its way to the server",
+                             Text("The server may already hold it. Quitting now leaves you not knowing whether "
+                                  "it landed (the next start checks)."),
+                             [("w", "Quit once it is answered", "wait"), ("k", "Keep the app open", "keep"),
+                              ("q", "Quit now", "quit")], cancel_value="keep"),
+                self._quit_answered,
+            )
+            return
 
         def answered(choice: str | None) -> None:
             if choice == "quit":
@@ -246,6 +306,22 @@ class ThreadscopeApp(App):
                          [("k", "Keep editing", "keep"), ("q", "Quit anyway", "quit")], cancel_value="keep"),
             answered,
         )
+
+    def _quit_answered(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit()
+        elif choice == "wait":
+            self.quit_when_settled = True
+            self.notify("Quitting once the server answers the save…", markup=False)
+
+    def on_form_modal_settled(self, event: FormModal.Settled) -> None:
+        if not self.quit_when_settled:
+            return
+        self.quit_when_settled = False
+        if event.landed:
+            self.exit(message=event.what)
+        else:
+            self.notify(f"Not quitting: {event.what}.", severity="warning", markup=False)
 
     # -- help and palette --------------------------------------------------------------------
 

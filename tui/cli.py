@@ -234,7 +234,7 @@ def main(ctx: click.Context) -> None:
         run_tui(current_settings(), None)
 
 
-def run_tui(settings: Settings, thread_id: str | None) -> None:
+def run_tui(settings: Settings, thread_id: str | None, message_id: str | None = None) -> None:
     """Start the TUI on the ledger, or on one thread."""
     from tui.app import ThreadscopeApp
     from tui.backend import build_client
@@ -242,7 +242,7 @@ def run_tui(settings: Settings, thread_id: str | None) -> None:
     async def session() -> None:
         client = build_client(settings)
         try:
-            await ThreadscopeApp(settings, client, open_thread=thread_id).run_async()
+            await ThreadscopeApp(settings, client, open_thread=thread_id, open_message=message_id).run_async()
         finally:
             await client.aclose()
 
@@ -256,11 +256,15 @@ def run_tui(settings: Settings, thread_id: str | None) -> None:
 @main.command("open")
 @global_options
 @click.argument("thread_id")
-def open_thread(thread_id: str) -> None:
-    """Open the TUI on a thread (thread_…) or a conversation (conv_…)."""
+@click.option("--message", "message_id", metavar="MSG_ID",
+              help="Open at the page around this message or item, highlighted.")
+def open_thread(thread_id: str, message_id: str | None) -> None:
+    """Open the TUI on a thread (thread_…) or a conversation (conv_…); at MSG_ID with --message."""
     if not thread_id.startswith(("thread_", "conv_")):
         fail_usage(f"{thread_id!r} is not a thread or conversation id (they look like thread_<uuid> or conv_<id>)")
-    run_tui(current_settings(), thread_id)
+    if message_id is not None and not message_id.strip():
+        fail_usage("--message needs a message or item id")
+    run_tui(current_settings(), thread_id, message_id)
 
 
 @main.command()

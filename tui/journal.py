@@ -20,8 +20,6 @@ from pathlib import Path
 from tui.api.client import DashScopeClient
 from tui.api.models import Conversation, Message, Thread
 
-TARGETS = ("message", "thread", "conversation", "item")  # what an entry's edit or delete was of
-
 
 class UndoRefused(Exception):
     """Undo would clobber something or has nothing to do; the message says which."""
@@ -45,7 +43,7 @@ class JournalEntry:
     at: str = ""
     kind: str = "edit"  # "edit", "undo" or "delete"
     error: str = ""
-    target: str = "message"  # one of TARGETS
+    target: str = "message"  # what the edit or delete was of: "message", "thread", "conversation" or "item"
     deleted: dict = field(default_factory=dict)  # a deleted item's JSON as the server last sent it
     history: list[str] = field(default_factory=list)
 

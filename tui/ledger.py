@@ -127,6 +127,16 @@ class ThreadLedger:
         """Pin a thread to the top, or unpin it."""
         return self._update(thread_id, lambda e: setattr(e, "pinned", not e.pinned))
 
+    def link_conversation(self, thread_id: str, conversation_id: str) -> LedgerEntry:
+        """Remember the conversation a thread was migrated into (kept in the entry's `extra`)."""
+        return self._update(thread_id, lambda e: e.extra.__setitem__("migrated_to", conversation_id))
+
+    def linked_conversation(self, thread_id: str) -> str | None:
+        """The conversation a thread was migrated into, if one is remembered."""
+        entry = self.get(thread_id)
+        link = entry.extra.get("migrated_to") if entry is not None else None
+        return link if isinstance(link, str) else None
+
     def forget(self, thread_id: str) -> None:
         """Drop a thread from the ledger (the thread itself is not touched)."""
         entries = [e for e in self._load_all() if not (e.backend == self.backend and e.thread_id == thread_id)]

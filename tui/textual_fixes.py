@@ -1,4 +1,4 @@
-"""Work-arounds for Textual bugs we measured, each naming its upstream issue.
+"""Work-arounds for Textual bugs, each naming its upstream issue.
 
 Applied once, when tui.app is imported. Each one checks that the bug is still there and
 steps aside otherwise, so a Textual upgrade that fixes it makes the work-around inert
@@ -20,9 +20,8 @@ def release_styles_caches() -> bool:
     Textual 8.2.8 (Textualize/textual#6665) decorates that *instance* method with
     `lru_cache(1024)`, so the cache key holds `self`: the last 1,024 StylesCache objects
     stay alive after their widgets are removed, each with the Strips it had rendered.
-    Every page turn replaces the detail pane's Markdown blocks, so threadscope piled up
-    ~4 StylesCaches and ~100 small caches per turn; the collector then walked all of them
-    on every full collection — 6 ms at first, ~35 ms after 180 turns (bench goal 4a's p95).
+    Every page turn replaces the detail pane's Markdown blocks, so dead caches pile up and
+    every full collection walks them: page turns slow down the longer a session runs.
 
     The method never uses `self`: the same memo keyed on the two colours alone gives the
     same Styles and holds no widget. Returns whether the work-around was applied.

@@ -4,20 +4,8 @@ import json
 import os
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import SENTINEL_KEY
-from tui.cli import main
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args, input=None):
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
-
-    return invoke
 
 
 def test_version(run):

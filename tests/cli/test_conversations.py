@@ -5,19 +5,6 @@ import json
 import os
 
 import pytest
-from click.testing import CliRunner
-
-from tui.cli import main
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def ok(result) -> str:

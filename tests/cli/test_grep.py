@@ -3,20 +3,8 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from tui.cli import main
 from tui.emulator.demo import AGENT_LOOP, ORDER_BOT
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def lines(result):

@@ -9,22 +9,10 @@ import sys
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
 from tui.api import DashScopeClient
-from tui.cli import main
 
 THREAD = "thread_00000000-0000-4000-8000-000000000001"
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args, env=None):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -105,3 +105,42 @@ def test_s_s_p_keeps_a_full_page(term):
     assert "no messages" not in screen and NEWEST[:16] in screen
     term.keys("q")
     assert term.wait_dead()
+
+
+@pytest.mark.parametrize("key", ["e", "c", "f", "?"])
+def test_q_arriving_with_a_dialog_key_quits_without_a_traceback(term, key):
+    term.wait_for(ORDER_BOT)
+    term.keys("Enter")
+    term.wait_for("messages 1–9")
+    term.type(f"q{key}")  # one burst: the dialog is built while the app shuts down
+    assert term.wait_dead()
+    screen = term.screen()
+    assert "Traceback" not in screen and "NoMatches" not in screen, screen
+
+
+def test_ctrl_c_during_a_slow_save_waits_for_it_then_quits(isolated_user_dirs, live_server):
+    server = live_server(demo_data=True, faults="update:delay=3s")
+    env = {"THREADSCOPE_DATA_DIR": str(isolated_user_dirs / "data"),
+           "THREADSCOPE_CONFIG_DIR": str(isolated_user_dirs / "config"), "TEXTUAL_ANIMATIONS": "none"}
+    term = Term([sys.executable, "-m", "tui", "--base-url", server.base_url, "open", ORDER_BOT], env)
+    try:
+        term.wait_for("messages 1–9")
+        term.keys("e")
+        term.wait_for("0 pairs · no change")
+        term.keys("C-n")
+        term.type("landed")
+        term.keys("Tab")
+        term.type("yes")
+        term.wait_for("added landed")
+        term.keys("C-s")
+        term.wait_for("+ landed = yes")
+        term.keys("Enter")
+        term.keys("C-c")  # while the server holds the save
+        term.wait_for("A save is on its way to the server")
+        term.keys("w")
+        assert term.wait_dead(timeout=20)
+        screen = term.screen()
+        assert "Traceback" not in screen, screen
+    finally:
+        term.close()
+    assert json.loads(server.storage.get_message(ORDER_BOT, NEWEST))["metadata"]["landed"] == "yes"

@@ -6,23 +6,11 @@ import asyncio
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from tui.cli import main
 from tui.config import resolve_settings
 from tui.migrate import RECORD_NAME
 
 from .seed import TOOL_CALL, seed_thread
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

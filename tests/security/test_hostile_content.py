@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from click.testing import CliRunner
+from textual.drivers.headless_driver import HeadlessDriver
 
+from tests.conftest import Harness
 from tui.api.errors import InvalidParameterError
-from tui.cli import main
 from tui.emulator.storage import message_object, new_message_id, now_ms
 from tui.screens.browser import BrowserScreen
 from tui.screens.copy_menu import CopyMenu
@@ -303,21 +303,26 @@ async def test_huge_messages_stay_inert_and_the_app_stays_responsive(make_harnes
 OSC52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
+def recording_terminal(written: list[str]) -> type[HeadlessDriver]:
+    """A headless driver class that keeps every sequence the app writes to the terminal (OSC 52, pointer shape)."""
+
+    class RecordingTerminal(HeadlessDriver):
+        def write(self, data: str) -> None:
+            written.append(data)
+
+    return RecordingTerminal
+
+
 async def test_copy_menu_copies_hostile_text_as_data_and_only_base64_reaches_the_terminal(
         make_harness, no_system_clipboard):
     content = "\x1b]52;c;aGFja2Vk\x07 [@click=app.quit]q[/] \u202e\x00 \x1b[2J"
     thread_id, ids = await seed_thread(make_harness, [content], metadata={"k\x1b]0;t\x07": "\u202ev"})
     h = make_harness(open_thread=thread_id)
-    async with h.app.run_test(size=SIZE) as pilot:
+    written: list[str] = []
+    h.app.driver_class = recording_terminal(written)
+    async with h.app.run_test(size=SIZE, headless=False) as pilot:  # headless=False: run on `driver_class`
         await h.settle(pilot)
-        written: list[str] = []
-        original_write = h.app._driver.write
-
-        def capture(data: str) -> None:
-            written.append(data)
-            original_write(data)
-
-        h.app._driver.write = capture
+        written.clear()
         message = h.store.selected
         copied = {}
         for digit in "123456":
@@ -354,16 +359,6 @@ async def test_copy_menu_copies_hostile_text_as_data_and_only_base64_reaches_the
 
 def seed(make_harness, contents, **kwargs):
     return asyncio.run(seed_thread(make_harness, contents, **kwargs))
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 ALL_CONTENTS = [case.content for case in CASES.values()]
@@ -464,15 +459,16 @@ async def test_hostile_error_text_from_the_server_is_inert_in_the_notification()
     from tui.config import resolve_settings
 
     client = DashScopeClient(api_key="k", base_url="http://hostile.test/api/v1", transport=hostile_error_transport())
-    app = ThreadscopeApp(resolve_settings(), client, open_thread="thread_00000000-0000-4000-8000-000000000000")
+    settings = resolve_settings()
+    app = ThreadscopeApp(settings, client, open_thread="thread_00000000-0000-4000-8000-000000000000")
+    h = Harness(app, client, settings)
     async with client, app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         await wait_for_toast(app, pilot, "was not found.")
         assert app.is_running and isinstance(app.screen, BrowserScreen)
-        assert any("Thread thread_00000000-0000-4000-8000-000000000000 was not found." in n.message
-                   for n in app._notifications)
+        assert any("Thread thread_00000000-0000-4000-8000-000000000000 was not found." in n for n in h.notices())
         shown = toast_text(app)
         assert "Thread thread_00000000-0000-4000-8000-000000000000 was not found." in shown  # the toast is on screen
         assert "gone ␛]52;c;aGFja2Vk␇" in shown

@@ -15,12 +15,10 @@ import re
 import stat
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import SENTINEL_KEY, LiveServer, no_sleep
 from tui.api.client import DashScopeClient
 from tui.api.errors import AuthenticationError, NotFoundError, ProtocolError, TransportError
-from tui.cli import main
 from tui.screens.browser import BrowserScreen
 
 from .screen import screen_text, terminal_output, wait_for_toast
@@ -44,33 +42,35 @@ def leaks(text: str) -> list[str]:
 
 
 @pytest.fixture
-def run():
-    runner = CliRunner()
+def run(run):
+    """The command line, failing the test if the key shows in what it printed."""
 
     def invoke(*args):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
+        result = run(*args)
         assert leaks(result.stdout) == [] and leaks(result.stderr) == [], (args, result.stdout, result.stderr)
         return result
 
     return invoke
 
 
-@pytest.fixture
-def keyed(monkeypatch, live_server):
-    """A live emulator that accepts only SENTINEL_KEY, with DASHSCOPE_API_KEY and the base URL set as a user would."""
-    server = live_server(api_key=SENTINEL_KEY)
+def served_with_sentinel_key_set(monkeypatch, live_server, accepted_key: str):
+    """A live emulator accepting only `accepted_key`, with DASHSCOPE_API_KEY=SENTINEL_KEY and the base URL set as a user would."""
+    server = live_server(api_key=accepted_key)
     monkeypatch.setenv("DASHSCOPE_API_KEY", SENTINEL_KEY)
     monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
     return server
+
+
+@pytest.fixture
+def keyed(monkeypatch, live_server):
+    """A live emulator that accepts SENTINEL_KEY, the key the user has set."""
+    return served_with_sentinel_key_set(monkeypatch, live_server, SENTINEL_KEY)
 
 
 @pytest.fixture
 def refused(monkeypatch, live_server):
-    """A live emulator that wants another key: SENTINEL_KEY (in DASHSCOPE_API_KEY) is refused with 401."""
-    server = live_server(api_key=OTHER_KEY)
-    monkeypatch.setenv("DASHSCOPE_API_KEY", SENTINEL_KEY)
-    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
-    return server
+    """A live emulator that wants another key: SENTINEL_KEY is refused with 401."""
+    return served_with_sentinel_key_set(monkeypatch, live_server, OTHER_KEY)
 
 
 def files_under(*roots) -> dict[str, bytes]:

@@ -137,6 +137,14 @@ async def composing(pilot) -> None:
     await settle(pilot)
 
 
+async def finding(pilot) -> None:
+    await pilot.press("ctrl+f")
+    await settle(pilot)
+    await pilot.press(*"status check", "enter")
+    await settle(pilot)
+    await pilot.press("down", "down")
+
+
 async def select_hostile(pilot) -> None:
     await settle(pilot)
 
@@ -160,6 +168,33 @@ async def conversation_delete(pilot) -> None:
     await pilot.press("j", "j")
     await settle(pilot)
     await pilot.press("D")
+    await settle(pilot)
+
+
+async def migrate_two_marked(pilot) -> None:
+    """One thread migrated earlier, then it and another marked with space, M, enter: the end of the run.
+
+    The earlier run comes first so that each conversation is created alone (their ids are seeded in order).
+    """
+    from textual.widgets import DataTable
+
+    from tui.emulator.demo import CN_SUPPORT, ORDER_BOT
+    from tui.migrate import RECORD_NAME, MigrationRecord, Migrator
+
+    app = pilot.app
+    record = MigrationRecord(app.settings.data_dir / RECORD_NAME, app.settings.backend_id)
+    try:
+        [result] = await Migrator(app.client, record).run([ORDER_BOT])
+    finally:
+        record.close()
+    app.ledger.link_conversation(ORDER_BOT, result.conversation_id)
+    table = app.screen.query_one(DataTable)
+    for thread_id in (ORDER_BOT, CN_SUPPORT):
+        table.move_cursor(row=table.get_row_index(thread_id))
+        await pilot.press("space")
+    await pilot.press("M")
+    await settle(pilot)
+    await pilot.press("enter")
     await settle(pilot)
 
 
@@ -200,8 +235,12 @@ def _scenarios() -> list[Scenario]:
                  theme="threadscope-high-contrast"),
         Scenario("lantern", "threadscope-lantern", open_thread=CN_SUPPORT, theme="threadscope-lantern"),
         Scenario("narrow-80x24", "80×24: the detail stacks under the list", open_thread=ORDER_BOT, size=(80, 24)),
+        Scenario("find", "Find in a 2,500-message thread (ctrl+f)", open_thread=AGENT_LOOP, size=(100, 30),
+                 before=finding),
         Scenario("hostile", "Hostile content: escapes shown, markup literal", open_thread=HOSTILE_THREAD,
                  before=select_hostile),
+        Scenario("migrate", "M on two marked threads: the progress screen at the end", before=migrate_two_marked,
+                 readme=True),
     ]
 
 
@@ -245,8 +284,10 @@ def build_app(scenario: Scenario):
     from tui.backend import build_client
     from tui.config import resolve_settings
     from tui.emulator.app import seed_request_ids
+    from tui.emulator.conversation_store import seed_conversation_ids
 
     seed_request_ids(0)  # the 404 notice shows a request_id: make it the same every run
+    seed_conversation_ids(0)  # and the migration picture shows conversation ids
     settings = resolve_settings()
     settings.theme = scenario.theme
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,10 @@ def frozen(monkeypatch):
     freeze_environment()
     yield
     from tui.emulator.app import seed_request_ids
+    from tui.emulator.conversation_store import seed_conversation_ids
 
     seed_request_ids(None)
+    seed_conversation_ids(None)
     monkeypatch.undo()
     time.tzset()
 

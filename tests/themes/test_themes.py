@@ -95,7 +95,7 @@ async def test_theme_change_recolours_the_roles(make_harness):
         await pilot.pause()
         from tui.widgets.message_list import MessageList
 
-        styles = h.browser.query_one(MessageList).role_styles  # system and developer roles have styles too
+        styles = h.browser.query_one(MessageList).role_styles
         assert (styles["user"], styles["assistant"]) == ("bold #00FFFF", "bold #FFFF00")
 
 

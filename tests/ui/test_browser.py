@@ -316,7 +316,7 @@ async def test_the_ledger_remembers_the_thread_but_page_turns_do_not_rewrite_it(
 async def test_turned_pages_leave_no_render_caches_behind(make_harness):
     """Textual#6665: an lru_cache on a StylesCache method kept 1,024 dead widgets' render
     caches alive (every page turn replaces the detail pane's blocks), and full collections
-    walked them all — bench goal 4a. tui.textual_fixes keys that memo on colours alone."""
+    walked them all. tui.textual_fixes keys that memo on colours alone."""
     import gc
 
     from textual._styles_cache import StylesCache

@@ -1,5 +1,7 @@
 """The metadata editor, driven by its keys: what the server holds afterwards is the assertion."""
 
+import asyncio
+
 from textual.widgets import Button, Static
 
 from tui.emulator.demo import ORDER_BOT
@@ -8,6 +10,7 @@ from tui.journal import EditJournal
 from tui.screens.browser import BrowserScreen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.metadata_editor import MetadataEditor
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.key_value import KeyValueEditor
 
 SIZE = (120, 40)
@@ -328,3 +331,115 @@ async def test_read_only_profile_blocks_edit_compose_and_undo(make_harness):
         expected = ("Edits, compose, delete and undo are off: "
                     "this configuration is read-only (read_only = true in config.toml).")
         assert h.notices().count(expected) == 4
+
+
+# -- quitting (ctrl+c) while a save is on its way: never told 'not sent', never a stuck 'Saving…' --
+
+EDITED = {**START, "added": "yes"}
+
+
+def hold_saves(h):
+    """Saves wait at the client until the returned event is set (the server's answer is late)."""
+    gate = asyncio.Event()
+    modify = h.client.modify_message
+
+    async def late(*args, **kwargs):
+        await gate.wait()
+        return await modify(*args, **kwargs)
+
+    h.client.modify_message = late
+    return gate
+
+
+async def start_save(h, pilot, editor):
+    rows = editor.query_one(KeyValueEditor)
+    rows.rows[-1].value_input.focus()
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+    await pilot.press(*"added", "tab", *"yes")
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(h.app.screen, ChoiceScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert editor.busy()
+
+
+def body(screen) -> str:
+    return str(screen.query_one("#choice-body", Static).render())
+
+
+async def test_ctrl_c_during_a_save_says_it_is_on_its_way_and_the_landing_closes_the_editor(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        message_id, editor = await open_editor(h, pilot)
+        gate = hold_saves(h)
+        await start_save(h, pilot, editor)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        question = h.app.screen
+        assert isinstance(question, ChoiceScreen)
+        assert "may already hold it" in body(question) and "not sent" not in body(question)
+        gate.set()  # the save lands while the question is open
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen)  # the question and the editor are gone, no 'Saving…'
+        assert await server_metadata(h, message_id) == EDITED
+        assert any("Saved metadata of" in n for n in h.notices())
+        await pilot.press("escape", "d")  # once crashed with InvalidStateError
+        await h.settle(pilot)
+        assert h.app.is_running
+    entry = EditJournal(h.settings.journal_path, h.settings.backend_id).entries()[-1]
+    assert entry.state == "saved"
+
+
+async def test_wait_then_quit_quits_once_the_save_lands(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        message_id, editor = await open_editor(h, pilot)
+        gate = hold_saves(h)
+        await start_save(h, pilot, editor)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        assert h.app.is_running and h.app.screen is editor
+        assert any("Quitting once the server answers" in n for n in h.notices())
+        gate.set()
+        await h.settle(pilot)
+        assert not h.app.is_running
+    assert h.app.return_code == 0
+    assert await server_metadata(h, message_id) == EDITED
+
+
+async def test_wait_then_quit_stays_when_the_save_fails(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        message_id, editor = await open_editor(h, pilot)
+        gate = hold_saves(h)
+        await start_save(h, pilot, editor)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        await pilot.press("w")
+        h.set_faults("update:500")
+        gate.set()
+        await h.settle(pilot)
+        assert h.app.is_running and h.app.screen is editor
+        assert any(n.startswith("Not quitting: saving the metadata") for n in h.notices())
+        assert "Your edit is kept here" in str(editor.query_one("#editor-error", Static).render())
+    assert await server_metadata(h, message_id) == START
+
+
+async def test_the_editor_shows_its_own_keys_in_the_key_bar(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        _message_id, editor = await open_editor(h, pilot)
+        bar = editor.query_one(KeyBar)
+        descriptions = [key.description for key in bar.keys()[0]]
+        assert descriptions == ["Add pair", "Delete pair", "Raw JSON", "Save", "Copy JSON", "Cancel"]
+        assert "Save" in str(bar.render()) and "Compose" not in str(bar.render())  # not the browser's keys
+        await pilot.press("escape")
+        await h.settle(pilot)
+        await pilot.press("c")
+        await h.settle(pilot)
+        compose_keys = [key.description for key in h.app.screen.query_one(KeyBar).keys()[0]]
+        assert compose_keys == ["Send", "Add metadata pair", "Delete pair", "Cancel"]

@@ -25,8 +25,9 @@ class DashScopeClient(ConversationCalls):
     """Async client for the DashScope Threads/Messages API and the Conversations API.
 
     `DashScopeClient(api_key, base_url, workspace, *, compat_base_url=None, region="intl",
-    transport=None, timeouts=Timeouts(), max_response_bytes=..., max_tries=3)`. `transport`
-    accepts any httpx transport. Errors raise `APIError` subclasses (status, code, message,
+    transport=None, timeouts=Timeouts(), max_response_bytes=..., max_tries=3, backoff_base=0.5,
+    backoff_cap=8.0, sleep=asyncio.sleep)`. `transport` accepts any httpx transport; `sleep`
+    waits out the backoff between tries (a test may record instead). Errors raise `APIError` subclasses (status, code, message,
     request_id), `TransportError`, `ProtocolError` or `ValidationError` (before sending).
     """
 

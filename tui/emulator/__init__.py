@@ -1,8 +1,8 @@
 """An emulator of the DashScope Threads and Messages API (/api/v1) and of Model Studio
 Conversations (/compatible-mode/v1) over SQLite; no UI import.
 
-`create_app(db_path)` is an ASGI app: handed requests in-process by the client
-(`DashScopeClient(app=...)`), or served over HTTP by `threadscope serve`.
+`create_app(db_path)` is an ASGI (Starlette) app: the embedded demo reaches it through
+`httpx.ASGITransport` (`DashScopeClient(transport=...)`), `threadscope serve` over HTTP.
 """
 
 from __future__ import annotations

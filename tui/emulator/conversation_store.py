@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import uuid
 from collections.abc import Iterable
@@ -10,8 +11,18 @@ from typing import Any
 
 from tui.emulator.db import BadCursor, Database, Missing, Page, dumps, now_ms, page_of
 
+_seeded_ids: random.Random | None = None
+
+
+def seed_conversation_ids(seed: int | None) -> None:
+    """Draw conversation ids from a seeded RNG (screenshots and snapshots), or from uuid4 again (None)."""
+    global _seeded_ids
+    _seeded_ids = None if seed is None else random.Random(seed)
+
 
 def new_conversation_id() -> str:
+    if _seeded_ids is not None:
+        return f"conv_{uuid.UUID(int=_seeded_ids.getrandbits(128), version=4)}"
     return f"conv_{uuid.uuid4()}"
 
 

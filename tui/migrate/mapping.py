@@ -17,7 +17,6 @@ from typing import Any
 from tui.api.validation import MAX_METADATA_PAIRS
 
 BATCH_SIZE = 20  # the most items one create call takes
-NON_TEXT_CHOICES = ("skip", "as-text")
 MIGRATED_FROM = "migrated_from"
 ITEM_ROLES = ("user", "assistant", "system", "developer")  # the roles an item may have
 

@@ -299,3 +299,12 @@ class MigrationRecord:
             ).fetchall()
         return [{"message_id": r[0], "item_id": r[1], "skipped": r[2], "notes": json.loads(r[3]),
                  "metadata": json.loads(r[4])} for r in rows]
+
+    def verified_links(self) -> dict[str, str]:
+        """thread id → conversation id of each thread's newest verified migration on this backend."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT thread_id, conversation_id FROM migrations WHERE backend = ? AND state = 'done' "
+                "AND conversation_id IS NOT NULL ORDER BY id", (self.backend,),
+            ).fetchall()
+        return {thread_id: conversation_id for thread_id, conversation_id in rows}

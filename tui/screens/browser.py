@@ -20,7 +20,8 @@ from tui.api.models import Item, Message
 from tui.config import Settings
 from tui.inert import one_line
 from tui.screens.feedback import copy_text, report
-from tui.screens.navigation import AskForThread, ShowLedger
+from tui.screens.find import FindKeys
+from tui.screens.navigation import OpenMigrated, OpenThread, ShowLedger
 from tui.screens.prompt import InputPrompt
 from tui.session import ConversationSource, LoadFailed, Notice, Session, SessionEvent
 from tui.store import BrowserStore, Change
@@ -41,7 +42,7 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
-class BrowserScreen(Screen):
+class BrowserScreen(FindKeys, Screen):
     """One thread's messages or one conversation's items, paged; every key of CONTRACT §4."""
 
     DEFAULT_CSS = """
@@ -76,11 +77,17 @@ class BrowserScreen(Screen):
         Binding("slash", "search", "Search", id="search"),
         Binding("R", "refresh", "Refresh", show=False, id="refresh"),
         Binding("o", "open_thread", "Open", show=False, id="open_thread"),
+        Binding("ctrl+f", "find", "Find in thread", show=False, id="find"),
+        Binding("right_square_bracket", "next_match", "Next match", show=False, id="next_match"),
+        Binding("left_square_bracket", "prev_match", "Previous match", show=False, id="prev_match"),
+        Binding("M", "migrate", "Migrate", show=False, id="migrate"),
+        Binding("O", "open_migrated", "Open its conversation", show=False, id="open_migrated"),
     ]
 
-    def __init__(self, session: Session, settings: Settings) -> None:
+    def __init__(self, session: Session, settings: Settings, *, start_at: str | None = None) -> None:
         super().__init__()
         self.session = session
+        self.start_at = start_at  # a message or item to open the thread at (`open --message`)
         self.settings = settings
         self.auto_size = settings.page_size == "auto"
         self.search_term: str | None = None
@@ -124,7 +131,7 @@ class BrowserScreen(Screen):
         self._layout_for(self.size.width)
         self._render_status()
         if not self.auto_size:
-            self.run_page(self.session.first)
+            self.run_page(self._first_load)
         # With page_size "auto" the first page waits for the list's size (MessageList.RowsChanged).
         if self.settings.auto_refresh > 0:
             self.poll_timer = self.set_interval(self.settings.auto_refresh, self.poll_newest)
@@ -142,7 +149,12 @@ class BrowserScreen(Screen):
             return
         first = not self.store.page and not self.store.loading and not self.store.error
         if self.session.set_page_size(event.rows) or first:
-            self.run_page(self.session.first if first else self.session.refresh)
+            self.run_page(self._first_load if first else self.session.refresh)
+
+    async def _first_load(self) -> None:
+        """The first page, or the page around the message the thread was opened at."""
+        if self.start_at is None or not await self.session.jump_to(self.start_at):
+            await self.session.first()
 
     # -- store and session → widgets ---------------------------------------------------------
 
@@ -354,7 +366,33 @@ class BrowserScreen(Screen):
         self.notify(f"Match {position} of {len(found)} for {term!r}.", timeout=2, markup=False)
 
     def action_open_thread(self) -> None:
-        self.post_message(AskForThread())
+        """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
+        word = "item" if self.session.source.kind == "conversation" else "message"
+
+        def done(value: str | None) -> None:
+            if not value:
+                return
+            if value.startswith(("thread_", "conv_")):
+                self.post_message(OpenThread(value))
+            else:
+                self.run_page(lambda: self.session.jump_to(value))
+
+        self.app.push_screen(
+            InputPrompt(f"Open a thread or conversation by id, or jump to a {word} of this one",
+                        placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
+                        hint=f"A {word} id opens the page around it, highlighted."),
+            done,
+        )
+
+    # -- migration (tui/screens/migrate.py) ----------------------------------------------------
+
+    def action_migrate(self) -> None:
+        from tui.screens.migrate import request_migration
+
+        request_migration(self, self.settings, [(self.thread_id, "")])
+
+    def action_open_migrated(self) -> None:
+        self.post_message(OpenMigrated(self.thread_id))
 
     # -- write flows -------------------------------------------------------------------------
 

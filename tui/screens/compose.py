@@ -18,6 +18,7 @@ from tui.inert import make_inert
 from tui.screens.choice import ChoiceScreen
 from tui.screens.form import FormModal
 from tui.session.writes import ComposeFlow, SendFailed
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.key_value import KeyValueEditor, PairFormActions
 
 
@@ -74,6 +75,7 @@ class ComposeScreen(PairFormActions, FormModal):
             with Horizontal(id="compose-buttons", classes="form-buttons"):
                 yield Button("Send  ctrl+s", id="compose-send", variant="primary", disabled=True)
                 yield Button("Cancel  esc", id="compose-cancel")
+        yield KeyBar()  # compose's keys, over the browser's below
 
     def on_mount(self) -> None:
         self.query_one("#compose-text", TextArea).focus()
@@ -160,17 +162,23 @@ class ComposeScreen(PairFormActions, FormModal):
         self.hide_failure()
         self.set_status("The last attempt may have reached the server: looking for it first…" if self.flow.uncertain
                      else "Sending…")
-        outcome = await self.flow.send(content, metadata, role)
+        self.in_flight += 1
+        try:
+            outcome = await self.flow.send(content, metadata, role)
+        finally:
+            self.in_flight -= 1
         if isinstance(outcome, SendFailed):
             self._fail(outcome)
+            self.settled(False, f"sending the {self.word} failed; the text is kept in compose")
             return
         self.sending = False
+        self.settled(True, f"Posted {outcome.message.id}.")
         if outcome.earlier:
             self.app.notify(f"The earlier attempt did create it: {outcome.message.id}. Nothing was sent again.",
                             markup=False, timeout=6)
         else:
             self.app.notify(f"Posted {outcome.message.id}.", timeout=4, markup=False)
-        self.dismiss(outcome.message)
+        self.close(outcome.message)
 
     def _fail(self, failure: SendFailed) -> None:
         self.sending = False

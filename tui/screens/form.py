@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -24,6 +25,33 @@ class FormModal(ModalScreen[Message | None]):
     FormModal .form-buttons { height: auto; align-horizontal: right; padding-bottom: 1; }
     FormModal .form-buttons Button { margin-left: 2; }
     """
+
+    class Settled(TextualMessage):
+        """A request the form sent has its answer (`landed`: the server holds the write); `what` says it."""
+
+        def __init__(self, landed: bool, what: str) -> None:
+            super().__init__()
+            self.landed = landed
+            self.what = what
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0  # requests sent and not yet answered
+
+    def busy(self) -> bool:
+        """A write is on its way: quitting now would leave its outcome unknown."""
+        return self.in_flight > 0
+
+    def settled(self, landed: bool, what: str) -> None:
+        self.app.post_message(self.Settled(landed, what))
+
+    def close(self, result: Message | None) -> None:
+        """Dismiss this form, first answering any question still open over it (a save that lands ends them)."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                break
+            screen.dismiss(getattr(screen, "cancel_value", None))
+        self.dismiss(result)
 
     def set_status(self, text: str) -> None:
         self.query_one(".form-status", Static).update(text)

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Static
 
 from tui.config import Settings
 from tui.inert import make_inert, one_line
-from tui.ledger import ThreadLedger
+from tui.ledger import LedgerEntry, ThreadLedger
+from tui.screens.migrate import request_migration, sync_links
 from tui.screens.navigation import AskForThread, NewThread, OpenThread
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
@@ -34,6 +35,8 @@ class LedgerScreen(Screen):
         Binding("l", "label", "Label", id="ledger.label"),
         Binding("x", "pin", "Pin", id="ledger.pin"),
         Binding("d", "forget", "Forget", id="ledger.forget"),
+        Binding("space", "mark", "Mark", show=False, id="ledger.mark"),
+        Binding("M", "migrate", "Migrate", id="ledger.migrate"),
         Binding("j", "cursor_down", "Down", show=False, id="ledger.down"),
         Binding("k", "cursor_up", "Up", show=False, id="ledger.up"),
     ]
@@ -42,6 +45,7 @@ class LedgerScreen(Screen):
         super().__init__()
         self.ledger = ledger
         self.settings = settings
+        self.marked: set[str] = set()  # threads marked with space, for M
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -51,12 +55,13 @@ class LedgerScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("", key="pin", width=1)
+        table.add_column("", key="pin", width=3)
         table.add_column("kind", key="kind", width=4)
         table.add_column("label", key="label", width=40)
         table.add_column("id", key="thread")
         table.add_column("last opened", key="opened", width=16)
         table.add_column("seen", key="seen", width=6)
+        table.add_column("migrated to", key="migrated")
         settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
                                        workspace=settings.workspace, where="threads and conversations")
@@ -70,18 +75,20 @@ class LedgerScreen(Screen):
         table = self.query_one(DataTable)
         current = select or (self.selected_thread() if table.row_count else None)
         table.clear()
+        sync_links(self.ledger, self.settings)
         entries = self.ledger.entries()
         for entry in entries:
             opened = ""
             if entry.last_opened:
                 opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
             table.add_row(
-                Text("★" if entry.pinned else ""),
+                self._flags(entry),
                 Text("conv" if entry.kind == "conversation" else "thrd", style=KIND_STYLES[entry.kind]),
                 Text(one_line(entry.label or "", 40) or "—"),
                 Text(make_inert(entry.thread_id)),
                 Text(opened, style="dim"),
                 Text(str(entry.messages_seen) if entry.messages_seen else "", style="dim"),
+                Text(make_inert(entry.extra.get("migrated_to") or "")),
                 key=entry.thread_id,
             )
         empty = self.query_one("#ledger-empty", Static)
@@ -110,6 +117,30 @@ class LedgerScreen(Screen):
 
     def action_open_thread(self) -> None:
         self.post_message(AskForThread())
+
+    def _flags(self, entry: LedgerEntry) -> Text:
+        """Marked for M, pinned, migrated into a conversation."""
+        return Text(("●" if entry.thread_id in self.marked else " ") + ("★" if entry.pinned else " ")
+                    + ("→" if entry.extra.get("migrated_to") else ""))
+
+    def action_mark(self) -> None:
+        """space: mark or unmark the highlighted thread for M, then move down."""
+        thread_id = self.selected_thread()
+        entry = self.ledger.get(thread_id) if thread_id else None
+        if entry is not None:
+            self.marked ^= {entry.thread_id}
+            table = self.query_one(DataTable)
+            table.update_cell(entry.thread_id, "pin", self._flags(entry))
+            table.action_cursor_down()
+
+    def action_migrate(self) -> None:
+        """M: the marked threads (in ledger order), or the highlighted one, into conversations."""
+        entries = self.ledger.entries()
+        chosen = [e for e in entries if e.thread_id in self.marked] or [
+            e for e in entries if e.thread_id == self.selected_thread()]
+        if chosen and request_migration(self, self.settings, [(e.thread_id, e.label) for e in chosen]):
+            self.marked.clear()
+            self.refresh_ledger()
 
     def action_cursor_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()

@@ -27,6 +27,7 @@ from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import copy_text
 from tui.screens.form import FormModal
 from tui.session.writes import AlreadySaved, Conflict, MetadataWrites, Saved, SaveFailed
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.key_value import LIMITS_HINT, KeyValueEditor, PairFormActions
 
 
@@ -140,6 +141,7 @@ class MetadataEditor(PairFormActions, FormModal):
             with Horizontal(id="editor-buttons", classes="form-buttons"):
                 yield Button("Save  ctrl+s", id="editor-save", variant="primary", disabled=True)
                 yield Button("Cancel  esc", id="editor-cancel")
+        yield KeyBar()  # the editor's keys, over the browser's below
 
     def on_mount(self) -> None:
         editor = self.query_one(KeyValueEditor)
@@ -282,8 +284,13 @@ class MetadataEditor(PairFormActions, FormModal):
     async def send(self, metadata: dict[str, str]) -> None:
         self.hide_failure()
         self.set_status("Checking the server's copy…")
-        outcome = await self.writes.save(self.message.id, self.baseline, metadata)
+        self.in_flight += 1
+        try:
+            outcome = await self.writes.save(self.message.id, self.baseline, metadata)
+        finally:
+            self.in_flight -= 1
         if isinstance(outcome, Conflict):
+            self.settled(False, f"the metadata of {self.message.id} changed on the server; the editor asks what to do")
             # Ask, without holding a worker open on the dialog; the answer continues the save.
             server = outcome.current.metadata_dict
             self.app.push_screen(self._conflict_screen(server, metadata),
@@ -295,18 +302,20 @@ class MetadataEditor(PairFormActions, FormModal):
         message = self.message
         if isinstance(outcome, SaveFailed):
             self._finish_failed(outcome.error, outcome.headline)
+            self.settled(False, f"saving the metadata of {message.id} failed; the edit is kept in the editor")
             return
         self.saving = False
+        self.settled(True, f"Saved the metadata of {message.id}.")
         if isinstance(outcome, AlreadySaved):
             # E.g. a retry after a timeout whose request did land: nothing left to send.
             self.app.notify(f"The server already holds this metadata for {message.id}.", markup=False)
-            self.dismiss(outcome.message)
+            self.close(outcome.message)
             return
         change = describe_diff(outcome.before, outcome.after)
         if outcome.message is None:
             self.app.notify(f"Saved the metadata of {message.id} ({change}), "
                             "but could not re-read it: press R to refresh.", severity="warning", markup=False)
-            self.dismiss(None)
+            self.close(None)
             return
         now = outcome.message.metadata_dict
         shown = ", ".join(f"{k}={v}" for k, v in now.items())
@@ -317,7 +326,7 @@ class MetadataEditor(PairFormActions, FormModal):
                        f"Now {len(now)} pair{'' if len(now) == 1 else 's'}" + (f": {shown}" if now else ".")),
             timeout=6, markup=False,
         )
-        self.dismiss(outcome.message)
+        self.close(outcome.message)
 
     def _conflict_answered(self, choice: str | None, current: Message, metadata: dict[str, str]) -> None:
         server = current.metadata_dict
@@ -342,7 +351,12 @@ class MetadataEditor(PairFormActions, FormModal):
     @work(exclusive=True, group="metadata-save")
     async def overwrite(self, current: Message, metadata: dict[str, str]) -> None:
         self.set_status("Saving…")
-        self._finish(await self.writes.overwrite(current, metadata))
+        self.in_flight += 1
+        try:
+            outcome = await self.writes.overwrite(current, metadata)
+        finally:
+            self.in_flight -= 1
+        self._finish(outcome)
 
     def _conflict_screen(self, server: dict[str, str], mine: dict[str, str]) -> ChoiceScreen:
         body = Text()

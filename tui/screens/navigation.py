@@ -23,3 +23,19 @@ class ShowLedger(Message):
 
 class NewThread(Message):
     """Create a thread on the server and open it."""
+
+
+class MigrateThreads(Message):
+    """Migrate these threads into conversations: (thread id, label) pairs (tui/screens/migrate.py)."""
+
+    def __init__(self, threads: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.threads = threads
+
+
+class OpenMigrated(Message):
+    """Open the conversation this thread was migrated into (`O` in its browser)."""
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
 from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Conversation, Item, Message, Thread
+from tui.find import Match, Query, find_in
 from tui.journal import EditJournal, undo_last_edit
 from tui.session.cache import PageCache
+from tui.session.found import Found, collect
+from tui.session.jump import admits, build_around, entry_word, fetch_around
 from tui.session.source import ConversationSource, Entry, Owner, Page, Source
 from tui.session.writes import ComposeFlow, Deleted, DeleteFailed, MetadataWrites, OwnerWrites, delete_item
 from tui.store import BrowserStore
@@ -73,6 +76,7 @@ class Session:
         self.owner: Owner | None = None  # the thread or conversation as last read (for `E`)
         self._listeners: list[Callable[[SessionEvent], None]] = []
         self._seen = 0
+        self.found = Found()  # the last find over the whole thread, for its pane and `]` / `[`
 
     # -- events ------------------------------------------------------------------------------
 
@@ -149,6 +153,64 @@ class Session:
             self._failed(exc)
             return
         self._show(PageRequest(order, start), page, offset=None, keep=entry_id)
+
+    async def jump_to(self, entry_id: str) -> bool:
+        """The page around one message or item, highlighted; False (and why, in words) if not there."""
+        store, source = self.store, self.source
+        store.set_loading(True)
+        try:
+            entry, above, below = await fetch_around(source, entry_id, order=store.order, size=store.page_size,
+                                                     metadata=store.filter or None)
+            if store.filter and not admits(entry, store.filter):  # the page around it must hold it
+                store.filter = {}
+                self._publish(Notice(f"The filter is cleared: {entry_word(source)} {entry_id} does not match it."))
+                entry, above, below = await fetch_around(source, entry_id, order=store.order,
+                                                         size=store.page_size, metadata=None)
+        except NotFoundError as exc:
+            store.set_loading(False)
+            self._publish(LoadFailed(exc, f"{entry_word(source).capitalize()} {entry_id} is not in "
+                                          f"{source.kind} {source.id}."))
+            return False
+        except ThreadscopeError as exc:
+            self._failed(exc)
+            return False
+        around = build_around(entry, above, below, store.page_size)
+        self.request = PageRequest(store.order, around.after)
+        store.show_page(around.entries, can_prev=around.can_prev, can_next=around.can_next, offset=None,
+                        selected_id=entry.id)
+        return True
+
+    def find(self, query: Query, progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
+        """Every entry of the whole thread or conversation that `query` matches, oldest first, as found."""
+        return find_in(self.source.client, self.source.id, query, progress=progress)
+
+    def new_find(self, text: str) -> Found:
+        """Forget the last find's results: a new find of `text` starts (see `run_find`)."""
+        self.found = Found(text)
+        return self.found
+
+    async def run_find(self, query: Query, found: Found, changed: Callable[[], None]) -> None:
+        """Feed `found` from a find over the whole thread, `changed()` told as it grows."""
+
+        def progress(seen: int) -> None:
+            found.seen = max(found.seen, seen)
+            changed()
+
+        await collect(self.find(query, progress), found, changed)
+
+    async def step_match(self, step: int) -> bool:
+        """`]` / `[`: the next or previous match of the last find, its page fetched if not on show."""
+        match = self.found.step(step)
+        if match is None:
+            found = self.found
+            where = "No find yet: ctrl+f finds in the whole thread." if not found.text else (
+                "No earlier match." if step < 0 else "No further match" + ("." if found.done else " yet."))
+            self._publish(Notice(where, "warning"))
+            return False
+        if any(entry.id == match.id for entry in self.store.page):
+            self.select(match.id)
+            return True
+        return await self.jump_to(match.id)
 
     async def show_created(self, message: Entry) -> None:
         """A new message or item is the newest: show the page with the newest end and select it."""

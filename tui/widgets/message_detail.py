@@ -96,7 +96,7 @@ class MessageDetail(VerticalScroll, can_focus=True):
     def compose(self):
         # Only the empty line at first: the sections join when the first message is shown (a
         # frame after the list is painted), so eleven widgets fewer are mounted and styled
-        # before the first paint (~2 % of a cold start, bench goal 3).
+        # before the first paint.
         yield Static(self.empty_text, id="detail-empty", markup=False)
 
     @staticmethod
@@ -176,8 +176,8 @@ class MessageDetail(VerticalScroll, can_focus=True):
     def _markdown(self) -> Markdown | None:
         """The Markdown widget, or None while it is still to come.
 
-        Importing Textual's Markdown (markdown-it, pygments) costs ~25 ms, a tenth of the
-        cold start (bench goal 3): the message list is painted first, then the widget is
+        Importing Textual's Markdown (markdown-it, pygments) is a large part of a cold
+        start: the message list is painted first, then the widget is
         imported and mounted, and the message shown again with it.
         """
         children = self.query_children("#detail-markdown")

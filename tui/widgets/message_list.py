@@ -1,9 +1,8 @@
 """The message list: one line per message of the current page, drawn with Textual's Line API.
 
 Each visible row is built straight into segments and cached per (message, row style, width):
-moving the highlight repaints two rows, a page turn draws only the rows on screen. (An
-OptionList rebuilt its 50 options, measured each one's height and repainted every visible
-row on each key: most of a key press's time, bench goal 4.)
+moving the highlight repaints two rows, a page turn draws only the rows on screen (an
+OptionList rebuilt, measured and repainted every option on each key).
 """
 
 from __future__ import annotations
@@ -271,7 +270,7 @@ class MessageList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + offset.y
         return index if 0 <= index < len(self._ids) else None
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         index = self._row_at(event)
         if index is None:
             return
@@ -280,10 +279,10 @@ class MessageList(ScrollView, can_focus=True):
         else:
             self._move_to(index)
 
-    def _on_mouse_move(self, event: events.MouseMove) -> None:
+    def on_mouse_move(self, event: events.MouseMove) -> None:
         self._set_hover(self._row_at(event))
 
-    def _on_leave(self, event: events.Leave) -> None:
+    def on_leave(self, event: events.Leave) -> None:
         self._set_hover(None)
 
     def _set_hover(self, index: int | None) -> None:

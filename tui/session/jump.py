@@ -1,0 +1,66 @@
+"""The page around one message or item, from the cursors the API has: a jump, not a walk.
+
+Two list calls with the entry as the `after` cursor, one in each order (items have no
+`before`; for a thread `after=ID` the other way round is `before=ID`), and a retrieve of the
+entry itself, all at once: the page is built around it, about half of it on either side,
+full whenever the thread holds enough entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import NamedTuple
+
+from tui.session.source import Entry, Page, Source
+
+
+class Around(NamedTuple):
+    """A page in display order, whether more lie beyond it, and the cursor the page follows."""
+
+    entries: list[Entry]
+    can_prev: bool
+    can_next: bool
+    after: str | None  # the entry just above the page (None: the page starts at the top end)
+
+
+def flipped(order: str) -> str:
+    return "asc" if order == "desc" else "desc"
+
+
+def entry_word(source: Source) -> str:
+    """What one entry is called: a thread holds messages, a conversation items."""
+    return "item" if source.kind == "conversation" else "message"
+
+
+def admits(entry: Entry, metadata: dict[str, str]) -> bool:
+    """True when the entry has every pair of the metadata filter."""
+    held = entry.metadata_dict
+    return all(held.get(key) == value for key, value in metadata.items())
+
+
+async def fetch_around(source: Source, entry_id: str, *, order: str, size: int,
+                       metadata: dict[str, str] | None) -> tuple[Entry, Page, Page]:
+    """The entry, the entries above it (nearest first) and those below it, fetched together."""
+    results = await asyncio.gather(
+        source.retrieve(entry_id),
+        source.list_page(limit=size, order=flipped(order), after=entry_id, metadata=metadata),
+        source.list_page(limit=size, order=order, after=entry_id, metadata=metadata),
+        return_exceptions=True,
+    )
+    for result in results:  # the retrieve's error first: "not found" says more than a refused cursor
+        if isinstance(result, BaseException):
+            raise result
+    entry, above, below = results
+    return entry, above, below
+
+
+def build_around(entry: Entry, above: Page, below: Page, size: int) -> Around:
+    """A page of up to `size` entries with `entry` in it: half above when both sides have enough."""
+    room = size - 1
+    take_above = min(len(above.entries), max(room // 2, room - len(below.entries)))
+    take_below = min(len(below.entries), room - take_above)
+    entries = above.entries[:take_above][::-1] + [entry] + below.entries[:take_below]
+    can_prev = take_above < len(above.entries) or above.has_more
+    can_next = take_below < len(below.entries) or below.has_more
+    after = above.entries[take_above].id if take_above < len(above.entries) else None
+    return Around(entries, can_prev, can_next, after)
