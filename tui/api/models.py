@@ -200,14 +200,10 @@ class MessagePage(WirePage):
     request_id: str | None = None
 
 
-class Thread(WireObject):
-    """A `thread` object."""
-
-    id: str
-    object: str = "thread"
-    created_at: int | None = None
-    metadata: dict[str, Any] | None = Field(default_factory=empty_dict)
-    request_id: str | None = None
+class MetadataOwner(WireObject):
+    """What threads and conversations share: a creation time in ms and metadata that their
+    update call replaces whole (each declares `created_at` and `metadata` itself, in the order
+    the API sends its fields)."""
 
     @property
     def created(self) -> datetime | None:
@@ -218,6 +214,16 @@ class Thread(WireObject):
     def metadata_dict(self) -> dict[str, Any]:
         """The metadata, `{}` when the server sent null."""
         return dict(self.metadata or {})
+
+
+class Thread(MetadataOwner):
+    """A `thread` object."""
+
+    id: str
+    object: str = "thread"
+    created_at: int | None = None
+    metadata: dict[str, Any] | None = Field(default_factory=empty_dict)
+    request_id: str | None = None
 
 
 class DeletedThread(WireObject):
@@ -232,23 +238,13 @@ class DeletedThread(WireObject):
 # -- conversations (compatible mode) ----------------------------------------------------------
 
 
-class Conversation(WireObject):
+class Conversation(MetadataOwner):
     """A `conversation` object (`created_at` in milliseconds, unlike OpenAI's seconds)."""
 
     id: str
     object: str = "conversation"
     created_at: int | None = None
     metadata: dict[str, Any] | None = Field(default_factory=empty_dict)
-
-    @property
-    def created(self) -> datetime | None:
-        """`created_at` as an aware UTC datetime, when the server sent one."""
-        return ms_to_datetime(self.created_at) if self.created_at is not None else None
-
-    @property
-    def metadata_dict(self) -> dict[str, Any]:
-        """The metadata, `{}` when the server sent null."""
-        return dict(self.metadata or {})
 
 
 class Item(WireObject):
