@@ -75,7 +75,7 @@ class Session:
         self.owner_writes = OwnerWrites(source, journal, self.owner_saved)
         self.owner: Owner | None = None  # the thread or conversation as last read (for `E`)
         self._listeners: list[Callable[[SessionEvent], None]] = []
-        self._seen = 0
+        self._seen = -1  # so the first page shown, even an empty one, is told: the id exists
         self.found = Found()  # the last find over the whole thread, for its pane and `]` / `[`
 
     # -- events ------------------------------------------------------------------------------
