@@ -194,6 +194,9 @@ class ThreadscopeApp(App):
         conversation = self.ledger.linked_conversation(message.thread_id)
         if conversation:
             self.open_thread(conversation)
+        elif message.thread_id.startswith("conv_"):
+            self.notify("This is a conversation: O opens the conversation a thread was migrated into.",
+                        severity="warning", markup=False)
         else:
             self.notify("This thread has not been migrated here (M migrates it).", severity="warning", markup=False)
 

@@ -144,6 +144,9 @@ async def test_M_on_a_conversation_is_refused(make_harness):
         await h.settle(pilot)
         assert "Only threads can be migrated into conversations." in h.notices()
         assert not isinstance(h.app.screen, MigrateScreen)
+        await pilot.press("O")
+        await h.settle(pilot)
+        assert "This is a conversation: O opens the conversation a thread was migrated into." in h.notices()
 
 
 async def test_M_in_the_browser_migrates_that_thread(make_harness):
@@ -257,3 +260,22 @@ async def test_a_record_held_by_a_running_threadscope_migrate_is_said_and_nothin
         row = h.app.screen.board.row(ORDER_BOT)
         assert row.describe().startswith("failed: another threadscope migrate is writing with this record")
         assert row.conversation_id is None and h.app.ledger.linked_conversation(ORDER_BOT) is None
+
+
+async def test_the_ledger_takes_links_from_the_record_of_a_command_line_run(make_harness):
+    """As `threadscope migrate` leaves them: verified migrations in the record, the ledger untouched."""
+    from tui.migrate import RECORD_NAME, MigrationRecord, Migrator
+
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        record = MigrationRecord(h.settings.data_dir / RECORD_NAME, h.settings.backend_id)
+        try:
+            [result] = await Migrator(h.client, record).run([RAG_DOCS])
+        finally:
+            record.close()
+        assert result.ok and h.app.ledger.linked_conversation(RAG_DOCS) is None
+        h.app.screen.refresh_ledger()  # as when the ledger is shown again
+        await h.settle(pilot)
+        assert h.app.ledger.linked_conversation(RAG_DOCS) == result.conversation_id
+        assert str(h.app.screen.query_one(DataTable).get_cell(RAG_DOCS, "migrated")) == result.conversation_id

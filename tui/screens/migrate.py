@@ -8,6 +8,7 @@ every confirmed batch, and `M` on the same threads resumes.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 from rich.text import Text
@@ -17,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
-from textual.worker import Worker
 
 from tui.api.errors import ThreadscopeError
 from tui.config import Settings
@@ -64,7 +64,7 @@ def sync_links(ledger: ThreadLedger, settings: Settings) -> None:
     """Copy the record's links into the ledger for the threads it already lists."""
     try:
         links = links_from_record(settings)
-    except Exception:  # noqa: BLE001 — a damaged record must not stop the ledger (the CLI reports it)
+    except (sqlite3.Error, OSError):  # a damaged or unreadable record must not stop the ledger (the CLI reports it)
         return
     for entry in ledger.entries():
         conversation = links.get(entry.thread_id)
@@ -101,7 +101,6 @@ class MigrateScreen(ModalScreen[None]):
         self.ledger = ledger
         self.phase = "planning"  # planning → confirm → running → done
         self.record: MigrationRecord | None = None
-        self.runner: Worker | None = None
 
     def compose(self) -> ComposeResult:
         count = len(self.board.rows)
@@ -227,7 +226,7 @@ class MigrateScreen(ModalScreen[None]):
             return
         self.phase = "running"
         self._draw()
-        self.runner = self.run_migration(again)
+        self.run_migration(again)
 
     @work(exclusive=True, group="migrate-run")
     async def run_migration(self, again: bool) -> None:
