@@ -336,9 +336,10 @@ class Session:
         key = self._key(request, limit)
         page = self.cache.get(key) if use_cache else None
         if page is None:
+            generation = self.cache.generation
             page = await self.source.list_page(limit=limit, order=request.order, after=request.after,
                                                metadata=self.store.filter or None)
-            self.cache.keep(key, page, limit=limit, after=request.after)
+            self.cache.keep(key, page, limit=limit, after=request.after, generation=generation)
         return page
 
     async def _go(self, request: PageRequest, *, offset: int | None, keep: str | None = None,
