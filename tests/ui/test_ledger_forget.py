@@ -71,3 +71,10 @@ async def test_d_on_a_pinned_thread_asks_first(make_harness):
         await h.settle(pilot)
         assert isinstance(h.app.screen, LedgerScreen)
     assert pinned not in ledger_ids(h)
+
+
+async def test_the_seen_column_is_explained(make_harness):
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        assert "seen: the most messages" in str(h.app.screen.query_one(DataTable).tooltip)

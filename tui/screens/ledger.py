@@ -61,6 +61,7 @@ class LedgerScreen(Screen):
         table.add_column("id", key="thread")
         table.add_column("last opened", key="opened", width=16)
         table.add_column("seen", key="seen", width=6)
+        table.tooltip = "seen: the most messages (or items) one page showed when you last browsed it"
         table.add_column("migrated to", key="migrated")
         settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
