@@ -470,3 +470,20 @@ async def test_one_escape_leaves_the_raw_json_editor(make_harness):
         await pilot.press("escape")  # unchanged: one escape closes the editor
         await h.settle(pilot)
         assert isinstance(h.app.screen, BrowserScreen)
+
+
+async def test_at_80x24_many_pairs_keep_the_buttons_and_error_line_on_screen(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    many = {f"key{i}": f"value{i}" for i in range(8)}
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        _message_id, editor = await open_editor(h, pilot, metadata=many)
+        await pilot.pause()
+        screen = h.app.screen.region
+        for selector in ("#editor-save", "#editor-cancel", "#editor-status"):
+            region = editor.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region)
+        editor.query_one(KeyValueEditor).set_pairs({f"k{i}": "v" for i in range(17)})
+        await pilot.pause()
+        for selector in ("#editor-save", "#editor-problems"):
+            region = editor.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region)
