@@ -181,7 +181,9 @@ def test_a_dropped_connection_on_create_items_over_a_socket(live_server, fault, 
     base = server.base_url.replace("/api/v1", "/compatible-mode/v1")
     with httpx.Client(base_url=base, headers={"Authorization": "Bearer k"}) as client:
         conv_id = client.post("/conversations", json={"items": [{"role": "user", "content": "hi"}]}).json()["id"]
-        with pytest.raises(httpx.RemoteProtocolError):  # the answer breaks off: the outcome is unknown to the client
+        # The answer breaks off, so the outcome is unknown to the client. Whether the socket reports
+        # a close (RemoteProtocolError) or a reset (ReadError) depends on which the OS delivers first.
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             client.post(f"/conversations/{conv_id}/items", json={"items": [{"role": "assistant", "content": "a"}]})
         assert server.storage.count_items(conv_id) == written  # drop: written once; reset: not at all
         assert client.get(f"/conversations/{conv_id}/items").status_code == 200  # and the next call is fine
