@@ -144,8 +144,7 @@ class ThreadscopeApp(App):
         if problem:
             self.notify(problem, severity="error", markup=False)
             return
-        # Written once the thread is painted: the file write need not delay its first frame.
-        self.call_after_refresh(self.remember_thread, thread_id)
+        # Remembered once its first page is shown (the session's on_seen): an id that answers 404 is not.
         while isinstance(self.screen, BrowserScreen):
             self.pop_screen()
         self.push_screen(BrowserScreen(self.session_for(thread_id), self.settings, start_at=message_id))

@@ -44,18 +44,28 @@ class ThreadLedger:
         self.path = Path(path)
         self.backend = backend
 
-    def _load_all(self) -> list[LedgerEntry]:
+    def _load_raw(self) -> dict:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return []
+            return {}
         except (OSError, ValueError):
             # A damaged ledger must not stop the app; keep a copy for the user and start afresh.
             try:
                 os.replace(self.path, self.path.with_suffix(".damaged.json"))
             except OSError:
                 pass
-            return []
+            return {}
+        return raw if isinstance(raw, dict) else {}
+
+    def _seeded(self) -> dict[str, list[str]]:
+        """Per backend, the ids `seed` ever added: one the user forgot is not added again."""
+        seeded = self._load_raw().get("seeded", {})
+        return {b: [i for i in ids if isinstance(i, str)] for b, ids in seeded.items() if isinstance(ids, list)} \
+            if isinstance(seeded, dict) else {}
+
+    def _load_all(self) -> list[LedgerEntry]:
+        raw = self._load_raw()
         entries = []
         known = set(LedgerEntry.__dataclass_fields__)
         for item in raw.get("threads", []) if isinstance(raw, dict) else []:
@@ -63,13 +73,14 @@ class ThreadLedger:
                 entries.append(LedgerEntry(**{k: v for k, v in item.items() if k in known}))
         return entries
 
-    def _save_all(self, entries: list[LedgerEntry]) -> None:
+    def _save_all(self, entries: list[LedgerEntry], seeded: dict[str, list[str]] | None = None) -> None:
+        seeded = self._seeded() if seeded is None else seeded
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"version": 1, "threads": [asdict(e) for e in entries]}, ensure_ascii=False, indent=1),
-            encoding="utf-8",
-        )
+        document = {"version": 1, "threads": [asdict(e) for e in entries]}
+        if seeded:
+            document["seeded"] = seeded
+        tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
 
     def entries(self) -> list[LedgerEntry]:
@@ -108,16 +119,19 @@ class ThreadLedger:
         return self._update(thread_id, change)
 
     def seed(self, threads: list[tuple[str, str]]) -> None:
-        """Add known threads (the demo's) that are not there yet, without touching the others."""
+        """Add known threads (the demo's) never added before, without touching the others."""
         entries = self._load_all()
-        have = {(e.backend, e.thread_id) for e in entries}
-        added = False
-        for thread_id, label in threads:
-            if (self.backend, thread_id) not in have:
+        seeded = self._seeded()
+        done = set(seeded.get(self.backend, []))
+        have = {e.thread_id for e in entries if e.backend == self.backend}
+        new = [(thread_id, label) for thread_id, label in threads if thread_id not in done]
+        if not new:
+            return
+        for thread_id, label in new:
+            if thread_id not in have:
                 entries.append(LedgerEntry(thread_id=thread_id, backend=self.backend, label=label))
-                added = True
-        if added:
-            self._save_all(entries)
+        seeded[self.backend] = [*seeded.get(self.backend, []), *(thread_id for thread_id, _label in new)]
+        self._save_all(entries, seeded)
 
     def set_label(self, thread_id: str, label: str) -> LedgerEntry:
         """Give a thread a name the user chose."""

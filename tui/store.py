@@ -72,12 +72,15 @@ class BrowserStore:
     def position_label(self) -> str:
         """E.g. "messages 21–40 · newest first · more below"."""
         nouns = f"{self.noun}s"
+        count = len(self.page)
         if not self.page:
             where = f"no {nouns}" if not self.filter else f"no {nouns} match the filter"
         elif self.offset is None:
-            where = f"{'' if self.can_next else 'last '}{len(self.page)} {nouns}"
+            where = f"{'' if self.can_next else 'last '}{count} {self.noun if count == 1 else nouns}"
+        elif count == 1:
+            where = f"{self.noun} {self.offset + 1}"
         else:
-            where = f"{nouns} {self.offset + 1}–{self.offset + len(self.page)}"
+            where = f"{nouns} {self.offset + 1}–{self.offset + count}"
         parts = [where, ORDER_WORDS[self.order]]
         if self.filter:
             parts.append("filter " + " ".join(f"{k}={v}" for k, v in self.filter.items()))

@@ -144,3 +144,35 @@ def test_a_save_whose_answer_is_lost_does_not_leave_a_remembered_page_stale():
         machine.prev_page()  # checks that page 2 is what the server holds
     finally:
         machine.teardown()
+
+
+async def test_a_prefetch_read_before_a_save_is_not_remembered_after_it(client):
+    """The prefetch's page is read, then a save clears the cache, then the prefetch finishes."""
+    thread_id = (await client.create_thread()).id
+    for n in range(8):  # four pages of two: the prefetched third has more after it, so it may be kept
+        await client.create_message(thread_id, f"m{n}", metadata={"v": "0"})
+    source = ThreadSource(client, thread_id)
+    session = Session(source, page_size=2, clock=lambda: 0.0)
+    await session.first()
+    await session.next_page()  # page 2 of 4
+    read, release = asyncio.Event(), asyncio.Event()
+    list_page = source.list_page
+
+    async def held(**kwargs):
+        page = await list_page(**kwargs)
+        read.set()  # the server has answered: the page holds the old metadata
+        await release.wait()
+        return page
+
+    source.list_page = held
+    prefetch = asyncio.create_task(session.prefetch())
+    await read.wait()
+    third = (await client.list_messages(thread_id, limit=2, order="desc", after=session.store.page[-1].id)).data[0]
+    saved = await client.modify_message(thread_id, third.id, metadata={"v": "new"})
+    session.message_saved(saved)  # as the save flow does: the cache is cleared
+    release.set()
+    await prefetch
+    source.list_page = list_page
+    assert len(session.cache) == 0
+    await session.next_page()
+    assert {m.id: m.metadata_dict for m in session.store.page}[third.id] == {"v": "new"}

@@ -100,3 +100,18 @@ async def test_empty_message_cannot_be_sent(make_harness):
         assert h.app.screen is compose
         assert "Cannot send: the message is empty" in h.notices()
         assert await count(h, EMPTY) == 0
+
+
+async def test_at_80x24_compose_keeps_its_buttons_on_screen(make_harness):
+    from tui.emulator.demo import ORDER_BOT
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await h.settle(pilot)
+        await pilot.press("c")
+        await h.settle(pilot)
+        compose = h.app.screen
+        screen = compose.region
+        for selector in ("#compose-send", "#compose-cancel", "#compose-status"):
+            region = compose.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region)

@@ -443,3 +443,47 @@ async def test_the_editor_shows_its_own_keys_in_the_key_bar(make_harness):
         await h.settle(pilot)
         compose_keys = [key.description for key in h.app.screen.query_one(KeyBar).keys()[0]]
         assert compose_keys == ["Send", "Add metadata pair", "Delete pair", "Cancel"]
+
+
+async def test_the_summary_never_contradicts_the_problems(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        _message_id, editor = await open_editor(h, pilot)
+        rows = editor.query_one(KeyValueEditor)
+        rows.set_pairs({f"k{i}": "v" for i in range(17)})
+        await pilot.pause()
+        assert "17 pairs; at most 16 are allowed" in text_of(editor, "#editor-problems")
+        assert "pairs ·" not in text_of(editor, "#editor-status")
+        rows.set_pairs({"k" * 65: "v", "ok": "1"})
+        await pilot.pause()
+        assert "64" in text_of(editor, "#editor-problems")
+        assert text_of(editor, "#editor-status") == "Nothing can be saved until the problems above are fixed."
+
+
+async def test_one_escape_leaves_the_raw_json_editor(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        _message_id, editor = await open_editor(h, pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert editor.raw_mode and editor.query_one("#editor-raw").has_focus
+        await pilot.press("escape")  # unchanged: one escape closes the editor
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen)
+
+
+async def test_at_80x24_many_pairs_keep_the_buttons_and_error_line_on_screen(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    many = {f"key{i}": f"value{i}" for i in range(8)}
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        _message_id, editor = await open_editor(h, pilot, metadata=many)
+        await pilot.pause()
+        screen = h.app.screen.region
+        for selector in ("#editor-save", "#editor-cancel", "#editor-status"):
+            region = editor.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region)
+        editor.query_one(KeyValueEditor).set_pairs({f"k{i}": "v" for i in range(17)})
+        await pilot.pause()
+        for selector in ("#editor-save", "#editor-problems"):
+            region = editor.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region)

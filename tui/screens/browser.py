@@ -296,7 +296,12 @@ class BrowserScreen(FindKeys, Screen):
         detail.show(self.store.selected, raw=not detail.raw)
 
     def action_refresh(self) -> None:
-        self.run_page(self.session.refresh)
+        async def refresh_and_say() -> None:
+            await self.session.refresh()
+            if not self.store.error:  # a failure is reported where it happened
+                self.notify(f"Refreshed: {self.store.position_label()}.", timeout=3, markup=False)
+
+        self.run_page(refresh_and_say)
 
     def action_copy_id(self) -> None:
         message = self.store.selected

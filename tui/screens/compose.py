@@ -7,7 +7,7 @@ The sending itself (once, and never blindly again) is the session's ComposeFlow.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -76,6 +76,10 @@ class ComposeScreen(PairFormActions, FormModal):
                 yield Button("Send  ctrl+s", id="compose-send", variant="primary", disabled=True)
                 yield Button("Cancel  esc", id="compose-cancel")
         yield KeyBar()  # compose's keys, over the browser's below
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The text area gives up lines before the buttons leave an 80×24 screen (it scrolls).
+        self.query_one("#compose-text", TextArea).styles.height = max(3, min(12, event.size.height - 17))
 
     def on_mount(self) -> None:
         self.query_one("#compose-text", TextArea).focus()

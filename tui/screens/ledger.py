@@ -61,6 +61,7 @@ class LedgerScreen(Screen):
         table.add_column("id", key="thread")
         table.add_column("last opened", key="opened", width=16)
         table.add_column("seen", key="seen", width=6)
+        table.tooltip = "seen: the most messages (or items) one page showed when you last browsed it"
         table.add_column("migrated to", key="migrated")
         settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
@@ -174,8 +175,24 @@ class LedgerScreen(Screen):
 
     def action_forget(self) -> None:
         thread_id = self.selected_thread()
-        if thread_id:
-            self.ledger.forget(thread_id)
-            self.refresh_ledger()
-            kind = "conversation" if thread_id.startswith("conv_") else "thread"
-            self.notify(f"Forgot {thread_id} (the {kind} itself is untouched).", timeout=3, markup=False)
+        if not thread_id:
+            return
+        entry = self.ledger.get(thread_id)
+        if entry is None or not entry.pinned:
+            self.forget(thread_id)
+            return
+        from rich.text import Text
+
+        from tui.screens.choice import ChoiceScreen
+
+        self.app.push_screen(
+            ChoiceScreen(f"Forget the pinned {thread_id}?", Text("You pinned it; forgetting drops its label and pin."),
+                         [("d", "Forget it", "forget"), ("k", "Keep it", "keep")], cancel_value="keep"),
+            lambda choice: self.forget(thread_id) if choice == "forget" else None,
+        )
+
+    def forget(self, thread_id: str) -> None:
+        self.ledger.forget(thread_id)
+        self.refresh_ledger()
+        kind = "conversation" if thread_id.startswith("conv_") else "thread"
+        self.notify(f"Forgot {thread_id} (the {kind} itself is untouched).", timeout=3, markup=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -101,7 +101,8 @@ class MetadataEditor(PairFormActions, FormModal):
         Binding("ctrl+r", "toggle_raw", "Raw JSON", id="editor.toggle_raw", priority=True),
         Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
         Binding("ctrl+o", "copy_json", "Copy JSON", id="editor.copy_json", priority=True),
-        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
+        # Priority: the raw JSON text area would otherwise take the first escape (to let go of focus).
+        Binding("escape", "cancel", "Cancel", id="editor.cancel", priority=True),
         # Priority, so focus moves when the key arrives: text typed right after tab (fast, or
         # pasted) then lands in the next field instead of the one being left.
         Binding("tab", "next_field", "Next field", show=False, priority=True, id="editor.next_field"),
@@ -143,6 +144,10 @@ class MetadataEditor(PairFormActions, FormModal):
                 yield Button("Cancel  esc", id="editor-cancel")
         yield KeyBar()  # the editor's keys, over the browser's below
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The pairs scroll in what the title, hint, status and buttons leave (Save stays on an 80×24 screen).
+        self.query_one(KeyValueEditor).styles.max_height = max(3, min(20, event.size.height - 18))
+
     def on_mount(self) -> None:
         editor = self.query_one(KeyValueEditor)
         if editor.rows:
@@ -176,9 +181,13 @@ class MetadataEditor(PairFormActions, FormModal):
         self.query_one("#editor-problems", Static).update("\n".join(f"✗ {p}" for p in problems))
         self.query_one("#editor-save", Button).disabled = bool(problems) or self.saving
         status = self.query_one("#editor-status", Static)
-        if metadata is not None and not self.saving:
-            change = describe_diff(self.baseline, metadata)
-            status.update(f"{len(metadata)} pair{'' if len(metadata) == 1 else 's'} · {change}")
+        if self.saving:
+            return
+        if metadata is None:  # a count or diff here would contradict the problems above
+            status.update("Nothing can be saved until the problems above are fixed.")
+            return
+        change = describe_diff(self.baseline, metadata)
+        status.update(f"{len(metadata)} pair{'' if len(metadata) == 1 else 's'} · {change}")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.revalidate()

@@ -75,7 +75,7 @@ class Session:
         self.owner_writes = OwnerWrites(source, journal, self.owner_saved)
         self.owner: Owner | None = None  # the thread or conversation as last read (for `E`)
         self._listeners: list[Callable[[SessionEvent], None]] = []
-        self._seen = 0
+        self._seen = -1  # so the first page shown, even an empty one, is told: the id exists
         self.found = Found()  # the last find over the whole thread, for its pane and `]` / `[`
 
     # -- events ------------------------------------------------------------------------------
@@ -336,9 +336,10 @@ class Session:
         key = self._key(request, limit)
         page = self.cache.get(key) if use_cache else None
         if page is None:
+            generation = self.cache.generation
             page = await self.source.list_page(limit=limit, order=request.order, after=request.after,
                                                metadata=self.store.filter or None)
-            self.cache.keep(key, page, limit=limit, after=request.after)
+            self.cache.keep(key, page, limit=limit, after=request.after, generation=generation)
         return page
 
     async def _go(self, request: PageRequest, *, offset: int | None, keep: str | None = None,

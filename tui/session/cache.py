@@ -25,6 +25,7 @@ class PageCache:
         self.ttl = ttl
         self.size = size
         self._pages: OrderedDict[Hashable, tuple[Page, float]] = OrderedDict()
+        self.generation = 0  # bumped by clear(): a page fetched under an older one may be stale
 
     def get(self, key: Hashable) -> Page | None:
         found = self._pages.get(key)
@@ -32,7 +33,11 @@ class PageCache:
             return None
         return found[0]
 
-    def keep(self, key: Hashable, page: Page, *, limit: int, after: str | None) -> None:
+    def keep(self, key: Hashable, page: Page, *, limit: int, after: str | None,
+             generation: int | None = None) -> None:
+        """Remember `page`, unless the cache was cleared since its fetch began (`generation`, when given)."""
+        if generation is not None and generation != self.generation:
+            return  # e.g. a prefetch read before a save that cleared the cache landed
         if after is None or len(page.entries) != limit or not page.has_more:
             return
         self._pages[key] = (page, self.clock())
@@ -42,6 +47,7 @@ class PageCache:
 
     def clear(self) -> None:
         self._pages.clear()
+        self.generation += 1
 
     def __len__(self) -> int:
         return len(self._pages)

@@ -43,6 +43,21 @@ def relative(when: datetime, now: datetime | None = None) -> str:
     return ""
 
 
+def line_breaking_parser():
+    """Textual's Markdown parser, with each newline in a paragraph kept (as typed in compose), not joined."""
+    from markdown_it import MarkdownIt
+
+    def keep_newlines(state) -> None:
+        for token in state.tokens:
+            for child in token.children or ():
+                if child.type == "softbreak":
+                    child.type = "hardbreak"
+
+    parser = MarkdownIt("gfm-like")
+    parser.core.ruler.push("keep_newlines", keep_newlines)
+    return parser
+
+
 def pretty_json(value: Any) -> str:
     return make_inert(json.dumps(value, ensure_ascii=False, indent=2))
 
@@ -193,7 +208,8 @@ class MessageDetail(VerticalScroll, can_focus=True):
 
         if not self.is_attached:  # the app quit, or the screen closed, before its second frame
             return
-        await self.mount(Markdown("", id="detail-markdown", open_links=False), after="#detail-text")
+        await self.mount(Markdown("", id="detail-markdown", open_links=False, parser_factory=line_breaking_parser),
+                         after="#detail-text")
         self.refresh_view()
 
     @staticmethod
