@@ -123,11 +123,13 @@ def list_latency(base: str, thread_id: str, cursor: str | None, samples: int) ->
 def export_run(base: str, thread_id: str, out: Path) -> tuple[float, int]:
     env = {**os.environ, "DASHSCOPE_HTTP_BASE_URL": base, "DASHSCOPE_API_KEY": KEY}
     script = (
-        "import resource, runpy, sys\n"
+        "import runpy, sys\n"
         "sys.argv = ['threadscope', 'export', sys.argv[1], '--format', 'jsonl', '-o', sys.argv[2]]\n"
         "try:\n    runpy.run_module('tui', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, file=sys.stderr)\n"
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent (this bench).
+        "print(next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmHWM:')),"
+        " file=sys.stderr)\n"
     )
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", script, thread_id, str(out)], env=env, cwd=ROOT,
