@@ -48,6 +48,7 @@ def test_a_conversation_from_the_ledger_paged_edited_added_to_and_deleted_from(s
     term.keys("c")
     term.wait_for("New item")
     term.type("Is it shipped yet?")
+    term.wait_for("▊ Is it shipped yet?")  # in the text area, as a person sees it before sending
     term.keys("C-s")
     term.wait_for("Posted")
     term.wait_for("▶ user  ")  # the compose form has closed: the list is back
