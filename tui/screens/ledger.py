@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,10 +16,14 @@ from tui.inert import make_inert, one_line
 from tui.ledger import LedgerEntry, ThreadLedger
 from tui.screens.migrate import request_migration, sync_links
 from tui.screens.navigation import AskForThread, NewThread, OpenThread
+from tui.widgets.columns import cut_end, cut_middle, fit
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 KIND_STYLES = {"thread": "", "conversation": "bold"}
+COLUMNS = {"pin": "", "kind": "kind", "label": "label", "thread": "id", "opened": "last opened", "seen": "seen",
+           "migrated": "migrated to"}
+LABEL_MAX = 40
 
 
 class LedgerScreen(Screen):
@@ -31,12 +36,14 @@ class LedgerScreen(Screen):
     BINDINGS = [
         Binding("enter", "open_selected", "Open", id="ledger.open"),
         Binding("o", "open_thread", "Open by id", id="open_thread"),
+        Binding("y", "copy_id", "Copy id", show=False, id="ledger.copy"),
         Binding("N", "new_thread", "New…", id="ledger.new"),
         Binding("l", "label", "Label", id="ledger.label"),
         Binding("x", "pin", "Pin", id="ledger.pin"),
         Binding("d", "forget", "Forget", id="ledger.forget"),
         Binding("space", "mark", "Mark", show=False, id="ledger.mark"),
         Binding("M", "migrate", "Migrate", id="ledger.migrate"),
+        Binding("i", "copy_id", "Copy id", id="ledger.copy_id"),
         Binding("j", "cursor_down", "Down", show=False, id="ledger.down"),
         Binding("k", "cursor_up", "Up", show=False, id="ledger.up"),
     ]
@@ -55,14 +62,7 @@ class LedgerScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("", key="pin", width=3)
-        table.add_column("kind", key="kind", width=4)
-        table.add_column("label", key="label", width=40)
-        table.add_column("id", key="thread")
-        table.add_column("last opened", key="opened", width=16)
-        table.add_column("seen", key="seen", width=6)
         table.tooltip = "seen: the most messages (or items) one page showed when you last browsed it"
-        table.add_column("migrated to", key="migrated")
         settings = self.settings
         self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
                                        workspace=settings.workspace, where="threads and conversations")
@@ -72,26 +72,59 @@ class LedgerScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_ledger()
 
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.refresh_ledger()
+
+    def _widths(self, entries: list[LedgerEntry]) -> dict[str, int]:
+        """Column widths for the width the table has, so that nothing scrolls sideways out of sight."""
+        table = self.query_one(DataTable)
+        width = self.size.width or self.app.size.width
+        rows_shown = (table.size.height or self.app.size.height - 3) - 1
+        migrated = [make_inert(e.extra.get("migrated_to") or "") for e in entries]
+        natural = {
+            "pin": 3, "kind": 4,
+            "label": max([5] + [cell_len(one_line(e.label or "", LABEL_MAX)) for e in entries]),
+            "thread": max([2] + [cell_len(make_inert(e.thread_id)) for e in entries]),
+            "opened": len("2026-01-01 00:00"),
+            "seen": max([4] + [len(f"{e.messages_seen:,}") for e in entries]),
+            "migrated": max([len("migrated to")] + [cell_len(m) for m in migrated]),
+        }
+        if not any(migrated) and sum(natural.values()) + 2 * len(natural) > width:
+            del natural["migrated"]  # nothing migrated and no room: the column would only take space
+        scrollbar = table.styles.scrollbar_size_vertical if len(entries) > rows_shown else 0
+        available = width - scrollbar - 2 * table.cell_padding * len(natural)
+        return fit(natural, available, [("opened", len("11-30 15:01")), ("label", 20), ("thread", 26),
+                                        ("label", 16), ("thread", 20), ("migrated", 14), ("label", 8),
+                                        ("thread", 12), ("migrated", 6)])
+
     def refresh_ledger(self, select: str | None = None) -> None:
         table = self.query_one(DataTable)
         current = select or (self.selected_thread() if table.row_count else None)
-        table.clear()
+        table.clear(columns=True)
         sync_links(self.ledger, self.settings)
         entries = self.ledger.entries()
+        widths = self._widths(entries)
+        for key, label in COLUMNS.items():
+            if key in widths:
+                table.add_column(label, key=key, width=widths[key])
+        # A year only when there is room for it: the rest of the row matters more at 80 columns.
+        when = "%Y-%m-%d %H:%M" if widths["opened"] >= len("2026-01-01 00:00") else "%m-%d %H:%M"
         for entry in entries:
             opened = ""
             if entry.last_opened:
-                opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime("%Y-%m-%d %H:%M")
-            table.add_row(
+                opened = datetime.fromisoformat(entry.last_opened).astimezone().strftime(when)
+            cells = [
                 self._flags(entry),
                 Text("conv" if entry.kind == "conversation" else "thrd", style=KIND_STYLES[entry.kind]),
-                Text(one_line(entry.label or "", 40) or "—"),
-                Text(make_inert(entry.thread_id)),
+                cut_end(one_line(entry.label or "", LABEL_MAX) or "—", widths["label"]),
+                Text(cut_middle(make_inert(entry.thread_id), widths["thread"])),
                 Text(opened, style="dim"),
-                Text(str(entry.messages_seen) if entry.messages_seen else "", style="dim"),
-                Text(make_inert(entry.extra.get("migrated_to") or "")),
-                key=entry.thread_id,
-            )
+                Text(f"{entry.messages_seen:,}" if entry.messages_seen else "", style="dim"),
+            ]
+            if "migrated" in widths:
+                cells.append(Text(cut_middle(make_inert(entry.extra.get("migrated_to") or ""), widths["migrated"])))
+            table.add_row(*cells, key=entry.thread_id)
         empty = self.query_one("#ledger-empty", Static)
         empty.display = not entries
         empty.update("No threads or conversations yet. Press o to open one by id, or N to create one.")
@@ -115,6 +148,14 @@ class LedgerScreen(Screen):
         thread_id = self.selected_thread()
         if thread_id:
             self.post_message(OpenThread(thread_id))
+
+    def action_copy_id(self) -> None:
+        """i / y: the whole id of the highlighted row, however narrow its column."""
+        from tui.screens.feedback import copy_text
+
+        thread_id = self.selected_thread()
+        if thread_id:
+            copy_text(self.app, f"the id {make_inert(thread_id)}", thread_id)
 
     def action_open_thread(self) -> None:
         self.post_message(AskForThread())

@@ -28,8 +28,10 @@ from tui.migrate.board import Board, Row
 from tui.migrate.plan import plan_thread
 from tui.screens.feedback import copy_text
 from tui.screens.navigation import MigrateThreads, OpenThread
+from tui.widgets.columns import cut_middle
 from tui.widgets.key_bar import KeyBar
 
+CONVERSATION_ID_WIDTH = len("conv_00000000-0000-0000-0000-000000000000")
 JOBS = 4  # threads at once, as `threadscope migrate` does by default
 STATE_STYLES = {"verified": "bold green", "failed": "bold red", "unreadable": "red", "stopped": "yellow",
                 "batch": "cyan", "verifying": "cyan"}
@@ -130,9 +132,21 @@ class MigrateScreen(ModalScreen[None]):
     # -- drawing -----------------------------------------------------------------------------
 
     def _cells(self, row: Row) -> tuple[Text, Text, Text]:
-        name = one_line(row.label, 20) if row.label else row.thread_id
+        name = one_line(row.label, 20) if row.label else cut_middle(make_inert(row.thread_id), 20)
         return (Text(name), Text(make_inert(row.describe()), style=STATE_STYLES.get(row.state, "")),
-                Text(row.conversation_id or ""))
+                Text(cut_middle(make_inert(row.conversation_id or ""), self._conversation_width())))
+
+    def _conversation_width(self) -> int:
+        """What is left of the table's width for the conversation id (the line below and `i` give it whole)."""
+        table = self.query_one(DataTable)
+        if not table.size.width:
+            return CONVERSATION_ID_WIDTH
+        padding = 2 * table.cell_padding * len(table.columns)
+        return max(12, min(CONVERSATION_ID_WIDTH, table.size.width - 20 - 36 - padding - 2))
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self._draw()
 
     def _draw(self) -> None:
         table = self.query_one(DataTable)
