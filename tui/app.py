@@ -17,7 +17,7 @@ from tui.config import Settings, save_preference
 from tui.ledger import ThreadLedger
 from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
-from tui.screens.choice import ChoiceScreen
+from tui.screens.choice import ChoiceScreen, QuitQuestion
 from tui.screens.feedback import report
 from tui.screens.form import FormModal
 from tui.session import Session, source_for
@@ -281,12 +281,12 @@ class ThreadscopeApp(App):
         from rich.text import Text
 
         unsaved = [s for s in self.screen_stack if getattr(s, "has_unsaved", None) and s.has_unsaved()]
-        if not unsaved or isinstance(self.screen, ChoiceScreen):
-            self.exit()
+        if not unsaved or isinstance(self.screen, QuitQuestion):
+            self.exit()  # other questions (a stale-edit conflict, a diff to confirm) hold an edit not yet sent
             return
         if any(getattr(s, "busy", None) and s.busy() for s in self.screen_stack):
             self.push_screen(
-                ChoiceScreen("A save is on its way to the server",
+                QuitQuestion("A save is on its way to the server",
                              Text("The server may already hold it. Quitting now leaves you not knowing whether "
                                   "it landed (the next start checks)."),
                              [("w", "Quit once it is answered", "wait"), ("k", "Keep the app open", "keep"),
@@ -300,7 +300,7 @@ class ThreadscopeApp(App):
                 self.exit()
 
         self.push_screen(
-            ChoiceScreen("Quit with an unsaved edit?",
+            QuitQuestion("Quit with an unsaved edit?",
                          Text("The editor holds changes that were not sent. Quitting drops them."),
                          [("k", "Keep editing", "keep"), ("q", "Quit anyway", "quit")], cancel_value="keep"),
             answered,

@@ -55,3 +55,7 @@ class ChoiceScreen(ModalScreen[str]):
             event.stop()
             event.prevent_default()
             self.dismiss(value)
+
+
+class QuitQuestion(ChoiceScreen):
+    """"Quit anyway?": the one question that a second ctrl+c (or q) answers by quitting."""
