@@ -39,6 +39,7 @@ class BrowserStore:
     can_next: bool = False  # more entries below the page (in display order)
     can_prev: bool = False  # more entries above it
     offset: int | None = 0  # entries above the page, when known (not after jumping to the end)
+    around: str | None = None  # the entry a jump built this page around, while it is on the page
     noun: str = "message"  # what one entry is called: "message" or "item"
     listeners: list[Callable[[Change], None]] = field(default_factory=list, repr=False)
 
@@ -69,14 +70,22 @@ class BrowserStore:
             return None
         return self.offset // self.page_size
 
-    def position_label(self) -> str:
-        """E.g. "messages 21–40 · newest first · more below"."""
+    def position_label(self, around_label: str | None = None) -> str:
+        """E.g. "messages 21–40 · newest first · more below".
+
+        After a jump the offset is unknown (counting it would cost a walk): the page is then
+        "around" the entry jumped to, named by `around_label` ("message 1,204 of 2,500").
+        """
         nouns = f"{self.noun}s"
         count = len(self.page)
         if not self.page:
             where = f"no {nouns}" if not self.filter else f"no {nouns} match the filter"
+        elif self.offset is None and self.around is not None:
+            where = f"around {around_label or f'the {self.noun} jumped to'}"
         elif self.offset is None:
             where = f"{'' if self.can_next else 'last '}{count} {self.noun if count == 1 else nouns}"
+            if self.can_next:
+                where += " · position not counted"
         elif count == 1:
             where = f"{self.noun} {self.offset + 1}"
         else:
@@ -101,13 +110,18 @@ class BrowserStore:
         self.changed(Change.ERROR)
 
     def show_page(self, entries: list[Message], *, can_prev: bool, can_next: bool, offset: int | None,
-                  selected_id: str | None) -> None:
-        """Show `entries` (in display order); the selection is `selected_id` if on it, else the first."""
+                  selected_id: str | None, around: str | None = None) -> None:
+        """Show `entries` (in display order); the selection is `selected_id` if on it, else the first.
+
+        `around`: the entry a jump built the page around (kept while it stays on an uncounted page).
+        """
         self.loading = False
         self.error = None
         self.page = entries
         self.can_prev, self.can_next = can_prev, can_next
         self.offset = 0 if not can_prev else offset
+        anchor = around or self.around
+        self.around = anchor if self.offset is None and any(m.id == anchor for m in entries) else None
         if selected_id is None or not any(m.id == selected_id for m in entries):
             selected_id = entries[0].id if entries else None
         self.selected_id = selected_id

@@ -20,7 +20,7 @@ async def test_browser_shows_its_keys_whole_with_the_palette_at_the_right(make_h
         await h.settle(pilot)
         line = drawn(h.browser.query_one(KeyBar))
         assert len(line) == 120
-        assert line.startswith(" n Next page  f Filter  r Raw JSON  e Edit metadata  c Compose  i Copy id")
+        assert line.startswith(" n Next page  ^f Find in thread  f Filter  r Raw JSON  e Edit metadata  c Compose")
         assert line.endswith("? Help  q Quit  ^p palette")
         assert " p " not in line  # keys with show=False stay out (prev page is in help)
 
@@ -34,7 +34,7 @@ async def test_narrow_bar_leaves_out_whole_keys_never_half_a_word(make_harness):
         assert line.endswith(" ^p palette")
         keys = line[: line.index("^p")].split("  ")
         assert [part.strip() for part in keys if part.strip()] == [
-            "n Next page", "f Filter", "r Raw JSON", "? Help", "q Quit"]
+            "n Next page", "^f Find in thread", "f Filter", "? Help", "q Quit"]
 
 
 async def test_help_and_quit_stay_at_any_width_a_plain_space_apart_from_the_palette(make_harness):

@@ -59,6 +59,7 @@ class BrowserScreen(FindKeys, Screen):
         Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
         Binding("n", "next_page", "Next page", id="next_page"),
+        Binding("ctrl+f", "find", "Find in thread", id="find"),
         Binding("p", "prev_page", "Prev page", show=False, id="prev_page"),
         Binding("g", "first_page", "First", show=False, id="first_page"),
         Binding("G", "last_page", "Last", show=False, id="last_page"),
@@ -77,7 +78,6 @@ class BrowserScreen(FindKeys, Screen):
         Binding("slash", "search", "Search", id="search"),
         Binding("R", "refresh", "Refresh", show=False, id="refresh"),
         Binding("o", "open_thread", "Open", show=False, id="open_thread"),
-        Binding("ctrl+f", "find", "Find in thread", show=False, id="find"),
         Binding("right_square_bracket", "next_match", "Next match", show=False, id="next_match"),
         Binding("left_square_bracket", "prev_match", "Previous match", show=False, id="prev_match"),
         Binding("M", "migrate", "Migrate", show=False, id="migrate"),
@@ -200,7 +200,7 @@ class BrowserScreen(FindKeys, Screen):
         settings = self.settings
         self.query_one(StatusBar).show(
             backend=settings.backend_label, profile=settings.profile, workspace=settings.workspace,
-            where=self.thread_id, position=self.store.position_label(), loading=self.store.loading,
+            where=self.thread_id, position=self.store.position_label(self.around_label()), loading=self.store.loading,
             error=self.store.error, family=self.session.source.family,
         )
 

@@ -159,6 +159,16 @@ class FindKeys:
     """The browser's side of find: `ctrl+f` opens the pane, the find runs in the browser's worker,
     `]` / `[` step through its matches. Mixed into BrowserScreen (it has `session` and `run_page`)."""
 
+    def around_label(self) -> str | None:
+        """The entry a jump landed on: its position when a find counted it, else its short id."""
+        around = self.session.store.around
+        if around is None:
+            return None
+        found = self.session.found
+        match = next((m for m in found.matches if m.id == around), None)
+        noun = self.session.store.noun
+        return found.position_label(match, noun) if match else f"{noun} {make_inert(short_id(around))}…"
+
     def action_find(self) -> None:
         def done(entry_id: str | None) -> None:
             if entry_id is not None:

@@ -168,6 +168,7 @@ class Session:
                                                          size=store.page_size, metadata=None)
         except NotFoundError as exc:
             store.set_loading(False)
+            exc.hint = f"check the {entry_word(source)} id, and that it is one of this {source.kind}'s"
             self._publish(LoadFailed(exc, f"{entry_word(source).capitalize()} {entry_id} is not in "
                                           f"{source.kind} {source.id}."))
             return False
@@ -177,7 +178,7 @@ class Session:
         around = build_around(entry, above, below, store.page_size)
         self.request = PageRequest(store.order, around.after)
         store.show_page(around.entries, can_prev=around.can_prev, can_next=around.can_next, offset=None,
-                        selected_id=entry.id)
+                        selected_id=entry.id, around=entry.id)
         return True
 
     def find(self, query: Query, progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
