@@ -22,7 +22,7 @@ def test_at_least_four_bundled_themes_all_valid():
 
 
 def test_high_contrast_uses_only_the_16_colour_palette():
-    palette = {"#000000", "#FFFFFF", "#FFFF00", "#00FFFF", "#FF0000", "#00FF00"}
+    palette = {"#000000", "#FFFFFF", "#FFFF00", "#00FFFF", "#FF0000", "#00FF00", "#FF00FF"}
     data = tomllib.loads((bundled_themes_dir() / "threadscope-high-contrast.toml").read_text())
     used = {v for k, v in data.items() if isinstance(v, str) and v.startswith("#")}
     used |= {v.split()[0] for v in data["variables"].values() if v.startswith("#")}
@@ -118,3 +118,35 @@ async def test_starting_in_a_theme_paints_what_switching_to_it_does(make_harness
             assert [c for c in h.app.classes if c.startswith("-theme-")] == [f"-theme-{theme}"]
             screens.append(h.app.export_screenshot(title="t"))
     assert screens[0] == screens[1]
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+ROLES = ("role-user", "role-assistant", "role-system", "role-developer")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_theme_gives_each_role_its_own_readable_colour(path):
+    data = tomllib.loads(path.read_text())
+    colours = [data["variables"][role].upper() for role in ROLES]  # KeyError: a role without its colour
+    assert len(set(colours)) == 4, dict(zip(ROLES, colours, strict=True))
+    for role, colour in zip(ROLES, colours, strict=True):
+        assert _contrast(colour, data["background"]) >= 4.5, (role, colour)  # WCAG AA for text
+
+
+def test_built_in_themes_paint_four_roles_in_four_colours():
+    from textual.app import App
+
+    from tui.widgets.message_list import role_styles
+
+    for name, theme in App().available_themes.items():
+        styles = role_styles(theme)
+        assert len(set(styles.values())) == 4, (name, styles)

@@ -115,3 +115,26 @@ async def test_at_80x24_compose_keeps_its_buttons_on_screen(make_harness):
         for selector in ("#compose-send", "#compose-cancel", "#compose-status"):
             region = compose.query_one(selector).region
             assert region.height and screen.contains_region(region), (selector, region)
+
+
+async def test_at_80x24_adding_an_item_keeps_its_buttons_on_screen_with_an_error_shown(make_harness):
+    from textual.widgets import Select
+
+    from tui.emulator.demo_conversations import SUPPORT_CHAT
+
+    h = make_harness(open_thread=SUPPORT_CHAT)
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await h.settle(pilot)
+        await pilot.press("c")
+        await h.settle(pilot)
+        compose = h.app.screen
+        assert isinstance(compose, ComposeScreen) and compose.query_one(Select)  # the role is chosen here
+        await pilot.press(*"line", *["enter", *"more"] * 12)
+        h.set_faults("create_items:400x1")
+        await pilot.press("ctrl+s")
+        await h.settle(pilot)
+        assert compose.query_one("#compose-error").display
+        screen = compose.region
+        for selector in ("#compose-send", "#compose-cancel", "#compose-error"):
+            region = compose.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region, screen)

@@ -487,3 +487,22 @@ async def test_at_80x24_many_pairs_keep_the_buttons_and_error_line_on_screen(mak
         for selector in ("#editor-save", "#editor-problems"):
             region = editor.query_one(selector).region
             assert region.height and screen.contains_region(region), (selector, region)
+
+
+async def test_at_80x24_a_failed_save_keeps_its_error_and_the_buttons_on_screen(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    many = {f"key{i}": f"value{i}" for i in range(8)}
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        _message_id, editor = await open_editor(h, pilot, metadata=many)
+        editor.query_one(KeyValueEditor).set_pairs({**many, "added": "yes"})
+        await pilot.pause()
+        h.set_faults("update:400x1")
+        await pilot.press("ctrl+s")
+        await h.settle(pilot)
+        await pilot.press("enter")  # the diff
+        await h.settle(pilot)
+        assert h.app.screen is editor and editor.query_one("#editor-error").display
+        screen = h.app.screen.region
+        for selector in ("#editor-save", "#editor-cancel", "#editor-error"):
+            region = editor.query_one(selector).region
+            assert region.height and screen.contains_region(region), (selector, region)

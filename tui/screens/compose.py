@@ -7,7 +7,7 @@ The sending itself (once, and never blindly again) is the session's ComposeFlow.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -77,9 +77,10 @@ class ComposeScreen(PairFormActions, FormModal):
                 yield Button("Cancel  esc", id="compose-cancel")
         yield KeyBar()  # compose's keys, over the browser's below
 
-    def on_resize(self, event: events.Resize) -> None:
-        # The text area gives up lines before the buttons leave an 80×24 screen (it scrolls).
-        self.query_one("#compose-text", TextArea).styles.height = max(3, min(12, event.size.height - 17))
+    def fit_to_screen(self) -> None:
+        # The text area gives up lines (it scrolls) before the buttons leave an 80×24 screen, error shown or not.
+        area = self.query_one("#compose-text", TextArea)
+        area.styles.height = max(3, min(12, area.outer_size.height + self.spare_lines()))
 
     def on_mount(self) -> None:
         self.query_one("#compose-text", TextArea).focus()

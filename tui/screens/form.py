@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.containers import Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -61,6 +62,20 @@ class FormModal(ModalScreen[Message | None]):
         box = self.query_one(".form-error", Static)
         box.update(f"{headline}\n{error.describe()}\n{hint}")
         box.display = True
+        self.call_after_refresh(self.fit_to_screen)
 
     def hide_failure(self) -> None:
         self.query_one(".form-error", Static).display = False
+        self.call_after_refresh(self.fit_to_screen)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_to_screen)
+
+    def spare_lines(self) -> int:
+        """Lines the form could still grow by on this screen (negative: that many are cut off below)."""
+        form = self.query_one(Vertical)
+        limit = int(self.size.height * 0.95) - form.styles.gutter.height  # its max-height, less border
+        return limit - sum(child.outer_size.height for child in form.children if child.display)
+
+    def fit_to_screen(self) -> None:
+        """Give the flexible part (the text, the pairs) the lines the rest leaves: the buttons stay on screen."""

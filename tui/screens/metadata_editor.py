@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -144,9 +144,10 @@ class MetadataEditor(PairFormActions, FormModal):
                 yield Button("Cancel  esc", id="editor-cancel")
         yield KeyBar()  # the editor's keys, over the browser's below
 
-    def on_resize(self, event: events.Resize) -> None:
-        # The pairs scroll in what the title, hint, status and buttons leave (Save stays on an 80×24 screen).
-        self.query_one(KeyValueEditor).styles.max_height = max(3, min(20, event.size.height - 18))
+    def fit_to_screen(self) -> None:
+        # The pairs scroll in what the title, hint, errors, status and buttons leave (Save stays on an 80×24 screen).
+        pairs = self.query_one(KeyValueEditor)
+        pairs.styles.max_height = max(3, min(20, pairs.outer_size.height + self.spare_lines()))
 
     def on_mount(self) -> None:
         editor = self.query_one(KeyValueEditor)

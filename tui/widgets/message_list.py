@@ -14,6 +14,7 @@ from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual import events
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.geometry import Region, Size
 from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
@@ -34,15 +35,46 @@ def short_id(message_id: str) -> str:
     return tail[:8]
 
 
+def _luminance(colour: Color) -> float:
+    """WCAG relative luminance."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = colour.rgb
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def readable(colour: str, background: str | None, ratio: float = 3.0) -> bool:
+    """True unless both are plain RGB colours with less than `ratio` contrast (ANSI colours are the terminal's)."""
+    try:
+        fg, bg = Color.parse(colour), Color.parse(background or "")
+    except ColorParseError:
+        return True
+    if fg.ansi is not None or bg.ansi is not None:
+        return True
+    light, dark = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05) >= ratio
+
+
 def role_styles(theme: Theme) -> dict[str, str]:
-    """The role column's styles in `theme`: its own role-* variables, else its accent and success."""
+    """The role column's styles in `theme`: its own role-* variables, else a readable theme colour no other role uses."""
     variables = theme.variables
-    return {
-        "user": f"bold {variables.get('role-user') or theme.accent or 'cyan'}",
-        "assistant": f"bold {variables.get('role-assistant') or theme.success or 'green'}",
-        "system": f"bold {variables.get('role-system') or theme.warning or 'yellow'}",
-        "developer": f"bold {variables.get('role-developer') or theme.secondary or 'magenta'}",
+    fallbacks = {
+        "user": [theme.accent, "cyan"],
+        "assistant": [theme.success, "green"],
+        "system": [theme.warning, theme.error, theme.primary, theme.secondary, "yellow"],
+        "developer": [theme.secondary, theme.primary, theme.error, theme.warning, "magenta"],
     }
+    background = theme.background or ("#121212" if theme.dark else "#EFEFEF")  # Textual's when unset
+    chosen: dict[str, str] = {}
+    for role, candidates in fallbacks.items():
+        own = variables.get(f"role-{role}")
+        taken = {colour.upper() for colour in chosen.values()}
+        # A theme without role colours must not paint two roles alike (system as the assistant, say).
+        usable = [c for c in candidates if c and c.upper() not in taken]
+        chosen[role] = own or next((c for c in usable if readable(c, background)), usable[-1])
+    return {role: f"bold {colour}" for role, colour in chosen.items()}
 
 
 ITEM_MARKS = {"user": "▶ user", "assistant": "◀ asst", "system": "■ sys", "developer": "◆ dev"}
