@@ -280,9 +280,19 @@ class ThreadscopeApp(App):
     async def action_quit(self) -> None:
         from rich.text import Text
 
+        if isinstance(self.screen, QuitQuestion):
+            self.exit()  # its second ctrl+c; other questions (a stale edit, a diff) hold an edit not yet sent
+            return
+        warnings = (getattr(s, "quit_warning", lambda: None)() for s in self.screen_stack)
+        running = [warning for warning in warnings if warning]
+        if running:
+            self.push_screen(QuitQuestion("A migration is running", Text(running[0]),
+                                          [("k", "Keep it running", "keep"), ("q", "Stop and quit", "quit")],
+                                          cancel_value="keep"), self._quit_answered)
+            return
         unsaved = [s for s in self.screen_stack if getattr(s, "has_unsaved", None) and s.has_unsaved()]
-        if not unsaved or isinstance(self.screen, QuitQuestion):
-            self.exit()  # other questions (a stale-edit conflict, a diff to confirm) hold an edit not yet sent
+        if not unsaved:
+            self.exit()
             return
         if any(getattr(s, "busy", None) and s.busy() for s in self.screen_stack):
             self.push_screen(

@@ -279,3 +279,43 @@ async def test_the_ledger_takes_links_from_the_record_of_a_command_line_run(make
         await h.settle(pilot)
         assert h.app.ledger.linked_conversation(RAG_DOCS) == result.conversation_id
         assert str(h.app.screen.query_one(DataTable).get_cell(RAG_DOCS, "migrated")) == result.conversation_id
+
+
+async def test_q_on_the_migration_screen_quits_and_asks_first_while_it_runs(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("M")
+        await h.settle(pilot)
+        screen = h.app.screen
+        h.set_faults("create_items:delay=60s")
+        await pilot.press("enter")
+        for _ in range(200):
+            if screen.board.row(ORDER_BOT).state == "batch":
+                break
+            await pilot.pause()
+        for key in ("q", "ctrl+c"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert h.app.is_running and h.app.screen.title_text == "A migration is running"
+            assert "M on the same threads resumes" in str(h.app.screen.body)
+            await pilot.press("k")
+            await pilot.pause()
+            assert h.app.screen is screen and screen.phase == "running"
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("q")  # Stop and quit
+        await pilot.pause()
+        assert not h.app.is_running
+
+
+async def test_q_on_the_migration_screen_quits_at_once_when_nothing_runs(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("M")
+        await h.settle(pilot)
+        assert h.app.screen.phase == "confirm"
+        await pilot.press("q")
+        await pilot.pause()
+        assert not h.app.is_running

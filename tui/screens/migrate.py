@@ -92,6 +92,8 @@ class MigrateScreen(ModalScreen[None]):
         Binding("a", "again", "Copy again", id="migrate.again"),
         Binding("o", "open_conversation", "Open conversation", id="migrate.open"),
         Binding("i", "copy_id", "Copy id", id="migrate.copy"),
+        # A modal screen hides the app's q; quitting here asks first while threads are being written.
+        Binding("q", "app.quit", "Quit", id="quit"),
     ]
 
     def __init__(self, threads: list[tuple[str, str]], *, client: Any, settings: Settings,
@@ -292,6 +294,13 @@ class MigrateScreen(ModalScreen[None]):
             self.query_one(DataTable).move_cursor(row=first)
 
     # -- leaving, opening, copying -----------------------------------------------------------
+
+    def quit_warning(self) -> str | None:
+        """What quitting now would interrupt (the app asks first), or None."""
+        if self.phase != "running":
+            return None
+        return ("Quitting stops it after the batches the server confirmed; every one is kept in the record, "
+                "and M on the same threads resumes where it stopped, writing nothing twice.")
 
     def action_close(self) -> None:
         if self.phase != "running":
