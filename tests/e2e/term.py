@@ -60,6 +60,10 @@ class Term:
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-t", "main", "-l", text)
 
+    def burst(self, text: str, *keys: str) -> None:
+        """`text` then `keys` in one tmux call: they reach the app together, as a paste or a fast typist's do."""
+        self._tmux("send-keys", "-t", "main", "-l", text, *[arg for key in keys for arg in (";", "send-keys", "-t", "main", key)])
+
     def clipboard(self, want: str, timeout: float = 10.0) -> str:
         """tmux's paste buffer (where OSC 52 lands) once it equals `want`, else its last content."""
         deadline = time.monotonic() + timeout

@@ -94,3 +94,17 @@ def term_path(term):
     from pathlib import Path
 
     return Path(term.env["THREADSCOPE_DATA_DIR"])
+
+
+def test_text_and_ctrl_s_in_one_burst_post_the_whole_text(small_term):
+    """A paste or a fast typist: ctrl+s arrives in the same read as the text and must not act before it."""
+    term = small_term
+    term.wait_for("Load test")
+    term.keys(*["Down"] * 7, "Enter")
+    term.wait_for("1–7 · newest first")
+    term.keys("c")
+    term.wait_for("New item")
+    term.burst("Sent in one burst", "C-s")
+    assert term.wait_for("Posted", timeout=15), term.screen()
+    term.wait_for("▶ user  ")
+    assert "Sent in one burst" in term.wait_for("Sent in one burst")

@@ -30,7 +30,8 @@ class ComposeScreen(PairFormActions, FormModal):
     ComposeScreen #compose-meta-label { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        # Not priority: it must act after the text typed before it has reached the text area (a paste, a burst).
+        Binding("ctrl+s", "send", "Send", id="compose.send"),
         Binding("ctrl+n", "add_row", "Add metadata pair", id="compose.add_row", priority=True),
         Binding("ctrl+d", "delete_row", "Delete pair", id="compose.delete_row", priority=True),
         Binding("escape", "cancel", "Cancel", id="compose.cancel"),

@@ -98,9 +98,11 @@ class MetadataEditor(PairFormActions, FormModal):
     BINDINGS = [
         Binding("ctrl+n", "add_row", "Add pair", id="editor.add_row", priority=True),
         Binding("ctrl+d", "delete_row", "Delete pair", id="editor.delete_row", priority=True),
-        Binding("ctrl+r", "toggle_raw", "Raw JSON", id="editor.toggle_raw", priority=True),
-        Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
-        Binding("ctrl+o", "copy_json", "Copy JSON", id="editor.copy_json", priority=True),
+        # Not priority: keys that read the edit go through the focused field after the keys typed before them
+        # (a priority binding acts at once, ahead of text still on its way: ctrl+s then sent a half-typed edit).
+        Binding("ctrl+r", "toggle_raw", "Raw JSON", id="editor.toggle_raw"),
+        Binding("ctrl+s", "save", "Save", id="editor.save"),
+        Binding("ctrl+o", "copy_json", "Copy JSON", id="editor.copy_json"),
         # Priority: the raw JSON text area would otherwise take the first escape (to let go of focus).
         Binding("escape", "cancel", "Cancel", id="editor.cancel", priority=True),
         # Priority, so focus moves when the key arrives: text typed right after tab (fast, or
