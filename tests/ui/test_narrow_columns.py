@@ -82,3 +82,22 @@ async def test_the_migration_board_at_80_columns_cuts_the_conversation_id_visibl
         await pilot.press("i")
         await h.settle(pilot)
         assert h.app.clipboard == conversation_id
+
+
+async def test_find_results_at_80_columns_are_two_lines_each_cut_with_an_ellipsis(make_harness):
+    from textual.widgets import Input, OptionList
+
+    from tui.emulator.demo import AGENT_LOOP
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await h.settle(pilot)
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        h.app.screen.query_one(Input).value = "check_facts"
+        await pilot.press("enter")
+        await h.settle(pilot)
+        results = h.app.screen.query_one(OptionList)
+        assert results.option_count == 625
+        assert results.virtual_size.height == 2 * results.option_count  # a long snippet does not wrap
+        assert results.max_scroll_x == 0

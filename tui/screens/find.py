@@ -56,7 +56,7 @@ class FindScreen(Screen[str | None]):
     FindScreen #find-input { margin: 0 1; }
     FindScreen #find-progress { padding: 0 1; color: $text-muted; }
     FindScreen #find-progress.-error { color: $error; }
-    FindScreen #find-results { height: 1fr; border: none; }
+    FindScreen #find-results { height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("escape", "close", "Cancel / back", id="find.close"),
