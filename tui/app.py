@@ -277,7 +277,8 @@ class ThreadscopeApp(App):
             return  # keys that came in one burst with q would build dialogs on a closing app
         await super().on_event(event)
 
-    async def action_quit(self) -> None:
+    def action_quit(self) -> None:
+        """Quit, or first ask when that would interrupt a migration or drop an edit not yet sent."""
         from rich.text import Text
 
         if isinstance(self.screen, QuitQuestion):

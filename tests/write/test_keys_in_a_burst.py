@@ -76,3 +76,53 @@ async def test_a_value_then_ctrl_r_in_one_burst_shows_the_whole_value_in_the_raw
         burst(h.app, *"k", "tab", *"value", "ctrl+r")
         await h.settle(pilot)
         assert editor.raw_mode and '"k": "value"' in editor.query_one("#editor-raw", TextArea).text
+
+
+async def test_enter_on_the_diff_and_ctrl_c_in_one_burst_ask_about_the_save_on_its_way(make_harness):
+    from tui.screens.choice import ChoiceScreen, QuitQuestion
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        message_id = h.store.selected_id
+        await pilot.press("e")
+        await h.settle(pilot)
+        editor = h.app.screen
+        await pilot.press("ctrl+n")
+        await h.settle(pilot)
+        await pilot.press(*"landed", "tab", *"yes", "ctrl+s")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, ChoiceScreen)  # the diff
+        h.set_faults("update:delay=0.5s")
+        burst(h.app, "enter", "ctrl+c")
+        for _ in range(100):
+            if isinstance(h.app.screen, QuitQuestion):
+                break
+            await pilot.pause()
+        assert h.app.screen.title_text == "A save is on its way to the server"
+        assert h.app.screen_stack[-2] is editor  # the diff was answered, not left under the question
+        await pilot.press("w")
+        await h.settle(pilot)
+    assert (await h.client.retrieve_message(ORDER_BOT, message_id)).metadata_dict.get("landed") == "yes"
+
+
+async def test_two_answers_in_one_burst_answer_once(make_harness):
+    from tui.screens.browser import BrowserScreen
+    from tui.screens.choice import ChoiceScreen
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("c")
+        await h.settle(pilot)
+        await pilot.press(*"draft", "escape")
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, ChoiceScreen)
+        burst(h.app, "k", "k")  # keep writing, twice: the second must not close compose too
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, ComposeScreen)
+        await pilot.press("escape")
+        await h.settle(pilot)
+        burst(h.app, "d", "d")  # discard, twice: the second must not close the browser under it
+        await h.settle(pilot)
+        assert isinstance(h.app.screen, BrowserScreen) and h.app.is_running

@@ -31,6 +31,7 @@ class ChoiceScreen(ModalScreen[str]):
         self.body = body
         self.choices = choices
         self.cancel_value = cancel_value
+        self.answered_with: str | None = None  # set as the answer is given, before its callback runs
         self.answers = {"enter": choices[0][2], **{key: value for key, _label, value in choices}, "escape": cancel_value}
 
     def compose(self) -> ComposeResult:
@@ -54,7 +55,26 @@ class ChoiceScreen(ModalScreen[str]):
         if value is not None:
             event.stop()
             event.prevent_default()
-            self.dismiss(value)
+            self.answer(value)
+
+    def answer(self, value: str) -> None:
+        """Dismiss with `value`, once; a question pushed over this one after its key was sent closes first.
+
+        A priority key (ctrl+c) acts as soon as the app reads it, before this screen has
+        handled a key typed earlier (enter): the quit question can land on top of the answer,
+        and is asked again once the answer is in.
+        """
+        if self not in self.app.screen_stack:
+            return  # answered already (two keys in one burst)
+        asked_to_quit = False
+        while self.app.screen is not self:
+            above = self.app.screen
+            asked_to_quit |= isinstance(above, QuitQuestion)
+            above.dismiss(getattr(above, "cancel_value", None))
+        self.answered_with = value
+        self.dismiss(value)
+        if asked_to_quit:  # ask again, about what the answer started (a save on its way, say)
+            self.app.call_later(self.app.run_action, "quit")
 
 
 class QuitQuestion(ChoiceScreen):

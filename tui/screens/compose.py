@@ -90,6 +90,9 @@ class ComposeScreen(PairFormActions, FormModal):
     def has_unsaved(self) -> bool:
         return bool(self.query_one("#compose-text", TextArea).text.strip())
 
+    def busy(self) -> bool:
+        return super().busy() or self.sending  # from ctrl+s on, before the worker counts its request
+
     def problems(self) -> list[str]:
         problems = []
         if not self.query_one("#compose-text", TextArea).text.strip():

@@ -120,6 +120,7 @@ class MetadataEditor(PairFormActions, FormModal):
         self.baseline = dict(self.original)  # what the server held when we last looked
         self.raw_mode = False
         self.saving = False
+        self.diff_question: ChoiceScreen | None = None  # the diff, while it is asked
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -149,6 +150,8 @@ class MetadataEditor(PairFormActions, FormModal):
     def fit_to_screen(self) -> None:
         # The pairs scroll in what the title, hint, errors, status and buttons leave (Save stays on an 80×24 screen).
         pairs = self.query_one(KeyValueEditor)
+        if not pairs.display:
+            return  # the raw JSON editor is shown: the pairs are sized when they come back
         pairs.styles.max_height = max(3, min(20, pairs.outer_size.height + self.spare_lines()))
 
     def on_mount(self) -> None:
@@ -176,6 +179,12 @@ class MetadataEditor(PairFormActions, FormModal):
 
     def has_unsaved(self) -> bool:
         return self.changed()
+
+    def busy(self) -> bool:
+        # From the answer "send" on: its callback, then the worker that counts the request, may not have run yet.
+        # (With a question over the editor — a stale edit — nothing is on its way.)
+        sent = self.diff_question is not None and self.diff_question.answered_with == "send"
+        return super().busy() or sent or (self.saving and self.app.screen is self)
 
     def revalidate(self) -> None:
         metadata, problems, row_issues = self.current()
@@ -226,6 +235,7 @@ class MetadataEditor(PairFormActions, FormModal):
         self.raw_mode = not self.raw_mode
         rows.display = not self.raw_mode
         area.display = self.raw_mode
+        self.call_after_refresh(self.fit_to_screen)
         if self.raw_mode:
             area.focus()
         elif rows.rows:
@@ -270,6 +280,7 @@ class MetadataEditor(PairFormActions, FormModal):
             return
 
         def answered(choice: str | None) -> None:
+            self.diff_question = None
             if choice == "send" and not self.saving:
                 self.saving = True
                 self.revalidate()
@@ -279,9 +290,11 @@ class MetadataEditor(PairFormActions, FormModal):
         title = f"Save metadata of {self.message.id}?"
         if removed:
             title += f"  It removes {len(removed)} key{'' if len(removed) == 1 else 's'}."
+        self.diff_question = ChoiceScreen(title, diff_text(self.baseline, metadata),
+                                          [("s", "Send", "send"), ("b", "Back to editing", "back")],
+                                          cancel_value="back")
         self.app.push_screen(
-            ChoiceScreen(title, diff_text(self.baseline, metadata),
-                         [("s", "Send", "send"), ("b", "Back to editing", "back")], cancel_value="back"),
+            self.diff_question,
             answered,
         )
 
