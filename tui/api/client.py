@@ -15,7 +15,7 @@ from typing import Any
 from tui.api.calls import DEFAULT_REGION, REGION_URLS, compat_base_url_for, parse_retry_after
 from tui.api.conversations import ConversationCalls
 from tui.api.exchange import Timeouts
-from tui.api.models import DeletedThread, Message, MessagePage, Thread, parse_wire
+from tui.api.models import DeletedThread, Message, MessagePage, Thread, parse_page, parse_wire
 from tui.api.validation import DEFAULT_LIMIT, check_content, check_limit, check_metadata, check_order
 
 __all__ = ["DEFAULT_REGION", "REGION_URLS", "DashScopeClient", "Timeouts", "compat_base_url_for", "parse_retry_after"]
@@ -111,10 +111,10 @@ class DashScopeClient(ConversationCalls):
         after: str | None = None,
     ) -> AsyncIterator[Message]:
         """Every message of a thread, page by page with the `after` cursor, each exactly once."""
-        async for item in self.iter_raw_messages(
-            thread_id, order=order, page_size=page_size, metadata=metadata, after=after
-        ):
-            yield parse_wire(Message, item, f"list messages of {thread_id}")
+        operation = f"list messages of {thread_id}"
+        async for page in self._message_pages(thread_id, order, page_size, metadata, after):
+            for message in parse_page(Message, page, operation):
+                yield message
 
     async def iter_raw_messages(
         self,
@@ -126,14 +126,9 @@ class DashScopeClient(ConversationCalls):
         after: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Like `iter_messages`, but each message as the JSON object the server sent (for export)."""
-
-        def params_for(cursor: str | None) -> dict[str, Any]:
-            return self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
-
-        params_for(after)  # a bad limit, order or filter fails here, before anything is sent
-        async for item in self._iter_pages(f"/threads/{thread_id}/messages", params_for,
-                                           operation=f"list messages of {thread_id}", after=after):
-            yield item
+        async for page in self._message_pages(thread_id, order, page_size, metadata, after):
+            for item in page:
+                yield item
 
     async def retrieve_message(self, thread_id: str, message_id: str) -> Message:
         """Fetch one message."""
@@ -154,6 +149,15 @@ class DashScopeClient(ConversationCalls):
         return parse_wire(Message, data, f"modify message {message_id}")
 
     # -- plumbing ------------------------------------------------------------------------
+
+    def _message_pages(self, thread_id: str, order: str, page_size: int, metadata: dict[str, str] | None,
+                       after: str | None) -> AsyncIterator[list[dict[str, Any]]]:
+        def params_for(cursor: str | None) -> dict[str, Any]:
+            return self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
+
+        params_for(after)  # a bad limit, order or filter fails here, before anything is sent
+        return self._iter_pages(f"/threads/{thread_id}/messages", params_for,
+                                operation=f"list messages of {thread_id}", after=after)
 
     @staticmethod
     def _list_params(
