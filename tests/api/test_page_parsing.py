@@ -135,3 +135,20 @@ def test_a_bad_object_on_a_later_page_ends_the_walk_after_the_good_ones_with_the
     assert [obj.raw for obj in seen] == [good] * 4
     assert seen[0].model_extra["x-new"] == {"k": [1]}
     assert str(error) == str(expected.value)
+
+
+def test_the_page_walks_give_the_pages_the_object_walks_flatten():
+    objects = [{"id": f"m_{n}", "object": "thread.message", "created_at": n, "thread_id": "t", "role": "user",
+                "content": []} for n in range(7)]
+    pages = [objects[:3], objects[3:6], objects[6:]]
+
+    async def walk(kind):
+        async with DashScopeClient(api_key="k", base_url="http://page.test/api/v1", transport=serve(pages)) as client:
+            if kind == "pages":
+                return [page async for page in client.iter_message_pages("t", page_size=3)] + \
+                    [page async for page in client.iter_item_pages("c", page_size=3)]
+            return [[obj async for obj in client.iter_raw_messages("t", page_size=3)],
+                    [obj async for obj in client.iter_raw_items("c", page_size=3)]]
+
+    assert asyncio.run(walk("pages")) == pages + pages
+    assert asyncio.run(walk("objects")) == [objects, objects]

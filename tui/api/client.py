@@ -112,7 +112,8 @@ class DashScopeClient(ConversationCalls):
     ) -> AsyncIterator[Message]:
         """Every message of a thread, page by page with the `after` cursor, each exactly once."""
         operation = f"list messages of {thread_id}"
-        async for page in self._message_pages(thread_id, order, page_size, metadata, after):
+        async for page in self.iter_message_pages(thread_id, order=order, page_size=page_size, metadata=metadata,
+                                                  after=after):
             for message in parse_page(Message, page, operation):
                 yield message
 
@@ -125,10 +126,31 @@ class DashScopeClient(ConversationCalls):
         metadata: dict[str, str] | None = None,
         after: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Like `iter_messages`, but each message as the JSON object the server sent (for export)."""
-        async for page in self._message_pages(thread_id, order, page_size, metadata, after):
+        """Like `iter_messages`, but each message as the JSON object the server sent."""
+        async for page in self.iter_message_pages(thread_id, order=order, page_size=page_size, metadata=metadata,
+                                                  after=after):
             for item in page:
                 yield item
+
+    async def iter_message_pages(
+        self,
+        thread_id: str,
+        *,
+        order: str = "asc",
+        page_size: int = 100,
+        metadata: dict[str, str] | None = None,
+        after: str | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Like `iter_raw_messages`, a page at a time: each page's messages as the server sent them
+        (for export and find, which do their work a page at a time)."""
+
+        def params_for(cursor: str | None) -> dict[str, Any]:
+            return self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
+
+        params_for(after)  # a bad limit, order or filter fails here, before anything is sent
+        async for page in self._iter_pages(f"/threads/{thread_id}/messages", params_for,
+                                           operation=f"list messages of {thread_id}", after=after):
+            yield page
 
     async def retrieve_message(self, thread_id: str, message_id: str) -> Message:
         """Fetch one message."""
@@ -149,15 +171,6 @@ class DashScopeClient(ConversationCalls):
         return parse_wire(Message, data, f"modify message {message_id}")
 
     # -- plumbing ------------------------------------------------------------------------
-
-    def _message_pages(self, thread_id: str, order: str, page_size: int, metadata: dict[str, str] | None,
-                       after: str | None) -> AsyncIterator[list[dict[str, Any]]]:
-        def params_for(cursor: str | None) -> dict[str, Any]:
-            return self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
-
-        params_for(after)  # a bad limit, order or filter fails here, before anything is sent
-        return self._iter_pages(f"/threads/{thread_id}/messages", params_for,
-                                operation=f"list messages of {thread_id}", after=after)
 
     @staticmethod
     def _list_params(
