@@ -142,7 +142,7 @@ class DashScopeClient(ConversationCalls):
         after: str | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Like `iter_raw_messages`, a page at a time: each page's messages as the server sent them
-        (for export and find, which do their work a page at a time)."""
+        (export writes a page at a time)."""
 
         def params_for(cursor: str | None) -> dict[str, Any]:
             return self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
