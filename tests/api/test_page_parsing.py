@@ -56,7 +56,10 @@ def page(draw, model):
     bad = draw(st.none() | st.integers(0, len(objects) - 1)) if objects else None
     if bad is not None:
         field, value = draw(st.sampled_from(BREAKS[model]))
-        objects[bad].pop(field, None) if value is ... else objects[bad].__setitem__(field, value)
+        if value is ...:
+            del objects[bad][field]
+        else:
+            objects[bad][field] = value
     served = json.dumps(objects, ensure_ascii=draw(st.booleans())).encode()
     return decode_json(served), bad
 
