@@ -102,29 +102,29 @@ async def _stream(
 ) -> int:
     conversation = is_conversation(target_id)
     count = 0
-    chunk: list[bytes] = []  # one write per page, not per message: a write is a syscall every 8 KiB
-    if fmt == "json":
-        chunk.append(b"[")
-    elif fmt == "md":
-        chunk.append(f"# {'Conversation' if conversation else 'Thread'} `{target_id}`\n\n".encode())
+    # Written with the first page: nothing reaches the output if the first request fails.
+    head = {"json": b"[", "md": f"# {'Conversation' if conversation else 'Thread'} `{target_id}`\n\n".encode()}.get(fmt, b"")
     # Raw objects, not models: the export is exactly what the server sent, and parsing is skipped.
-    source = client.iter_raw_items if conversation else client.iter_raw_messages
-    async for item in source(target_id, order="asc", page_size=EXPORT_PAGE_SIZE):
-        if fmt == "jsonl":
-            chunk.append(_json_bytes(item) + b"\n")
-        elif fmt == "json":
-            chunk.append((b"\n" if count == 0 else b",\n") + _json_bytes(item))
-        else:
-            chunk.append(_markdown(item, conversation, target_id).encode("utf-8", errors="backslashreplace"))
-        count += 1
-        if count % EXPORT_PAGE_SIZE == 0:
-            write(b"".join(chunk))
-            chunk.clear()
+    pages = client.iter_item_pages if conversation else client.iter_message_pages
+    async for page in pages(target_id, order="asc", page_size=EXPORT_PAGE_SIZE):
+        write(head + _page_bytes(page, fmt, count == 0, conversation, target_id))  # one write per page, not per message
+        head = b""
+        count += len(page)
     if fmt == "json":
-        chunk.append(b"\n]\n" if count else b"]\n")
-    write(b"".join(chunk))
+        head += b"\n]\n" if count else b"]\n"
+    write(head)
     flush()
     return count
+
+
+def _page_bytes(page: list[dict], fmt: str, first: bool, conversation: bool, target_id: str) -> bytes:
+    """One page of the export file: each object compact JSON on its line (jsonl), an element of
+    the array (json), or a markdown section (md)."""
+    if fmt == "jsonl":
+        return b"".join([_json_bytes(item) + b"\n" for item in page])
+    if fmt == "json":
+        return b"".join([(b"\n" if first and n == 0 else b",\n") + _json_bytes(item) for n, item in enumerate(page)])
+    return "".join([_markdown(item, conversation, target_id) for item in page]).encode("utf-8", errors="backslashreplace")
 
 
 def _markdown(raw: dict, conversation: bool, target_id: str) -> str:

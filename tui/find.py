@@ -13,7 +13,7 @@ inside annotations, tool-call names and arguments, and the strings inside a plug
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +35,27 @@ class Query:
     pattern: re.Pattern[str]
     role: str | None = None
     metadata: tuple[tuple[str, str], ...] = ()
+    folded: str | None = None  # a plain-text query in ASCII, lower-cased: see `search`
+
+    def search(self, text: str) -> tuple[int, int] | None:
+        """The span of the first match in `text`, or None.
+
+        A plain ASCII query in ASCII text is found with `str.find` on the lower-cased text:
+        there, ignoring case can only mean ASCII case, and the regular expression engine
+        ignores case slowly, a character at a time.
+        """
+        if self.folded is not None and text.isascii():
+            at = text.lower().find(self.folded)
+            return (at, at + len(self.folded)) if at >= 0 else None
+        found = self.pattern.search(text)
+        return found.span() if found else None
 
     def admits(self, raw: Mapping[str, Any]) -> bool:
         """True when the role and metadata filters let this object through."""
         if self.role is not None and raw.get("role") != self.role:
             return False
+        if not self.metadata:
+            return True
         metadata = raw.get("metadata")
         if self.metadata and not isinstance(metadata, Mapping):
             return False
@@ -55,9 +71,11 @@ def parse_query(text: str, *, role: str | None = None, metadata: Mapping[str, st
         except re.error as exc:
             where = f" at position {exc.pos}" if exc.pos is not None else ""
             raise FindError(f"bad regular expression {source!r}: {exc.msg}{where}") from None
+        folded = None
     else:
         pattern = re.compile(re.escape(text), re.IGNORECASE)
-    return Query(pattern, role or None, tuple((metadata or {}).items()))
+        folded = text.lower() if text.isascii() else None
+    return Query(pattern, role or None, tuple((metadata or {}).items()), folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +104,22 @@ class Match:
                 "field": self.field, "snippet": self.snippet.text, "span": [self.snippet.start, self.snippet.end]}
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a JSON value (keys of objects excluded), depth first."""
+def _is_map(value: Any) -> bool:
+    # A dict first: what JSON decodes to, and the `Mapping` check costs several times more.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _strings(value: Any, out: list[str]) -> list[str]:
+    """Every string inside a JSON value (keys of objects excluded), depth first, added to `out`."""
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
+        out.append(value)
+    elif _is_map(value):
         for inner in value.values():
-            yield from _strings(inner)
+            _strings(inner, out)
     elif isinstance(value, list):
         for inner in value:
-            yield from _strings(inner)
+            _strings(inner, out)
+    return out
 
 
 def _parts(raw: Mapping[str, Any]) -> list[Any]:
@@ -105,38 +129,38 @@ def _parts(raw: Mapping[str, Any]) -> list[Any]:
     return content if isinstance(content, list) else []
 
 
-def searched_fields(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def searched_fields(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(field, text) for everything find looks at in one message or item, in the order results prefer."""
     parts = _parts(raw)
-    for part in parts:
-        text = part.get("text") if isinstance(part, Mapping) else None
-        value = text.get("value") if isinstance(text, Mapping) else text
-        if isinstance(value, str):
-            yield "text", value
+    texts = [part.get("text") if _is_map(part) else None for part in parts]
+    found = [("text", value) for value in (text.get("value") if _is_map(text) else text for text in texts)
+             if isinstance(value, str)]
     for name in ("id", "role"):
-        if isinstance(raw.get(name), str):
-            yield name, raw[name]
+        value = raw.get(name)
+        if isinstance(value, str):
+            found.append((name, value))
     metadata = raw.get("metadata")
-    if isinstance(metadata, Mapping):
+    if _is_map(metadata):
         for key, value in metadata.items():
-            yield "metadata", str(key)
+            found.append(("metadata", str(key)))
             if isinstance(value, str):
-                yield "metadata", value
-    for part in parts:
-        text = part.get("text") if isinstance(part, Mapping) else None
-        annotations = (text.get("annotations") if isinstance(text, Mapping) else None) or (
-            part.get("annotations") if isinstance(part, Mapping) else None)
-        for value in _strings(annotations or []):
-            yield "annotation", value
+                found.append(("metadata", value))
+    for part, text in zip(parts, texts, strict=True):
+        annotations = (text.get("annotations") if _is_map(text) else None) or (
+            part.get("annotations") if _is_map(part) else None)
+        if annotations:
+            found += [("annotation", value) for value in _strings(annotations, [])]
     calls = raw.get("tool_calls")
     for call in calls if isinstance(calls, list) else []:
-        function = call.get("function") if isinstance(call, Mapping) else None
-        if isinstance(function, Mapping):
+        function = call.get("function") if _is_map(call) else None
+        if _is_map(function):
             for key in ("name", "arguments"):
                 if isinstance(function.get(key), str):
-                    yield "tool_call", function[key]
-    for value in _strings(raw.get("plugin_call") or {}):
-        yield "plugin_call", value
+                    found.append(("tool_call", function[key]))
+    plugin_call = raw.get("plugin_call")
+    if plugin_call:
+        found += [("plugin_call", value) for value in _strings(plugin_call, [])]
+    return found
 
 
 def _snippet(text: str, start: int, end: int) -> Snippet:
@@ -155,11 +179,11 @@ def match_object(raw: Mapping[str, Any], query: Query) -> tuple[str, Snippet] | 
     """The first field of `raw` the query matches and its snippet, or None (filters applied)."""
     if not query.admits(raw):
         return None
-    search = query.pattern.search
+    search = query.search
     for field, text in searched_fields(raw):
         found = search(text)
         if found:
-            return field, _snippet(text, found.start(), found.end())
+            return field, _snippet(text, *found)
     return None
 
 
@@ -175,7 +199,7 @@ async def find(objects: AsyncIterable[Any], query: Query, *,
         position += 1
         if progress is not None and position % PAGE_SIZE == 0:
             progress(position)
-        raw = obj if isinstance(obj, Mapping) else obj.raw
+        raw = obj if _is_map(obj) else obj.raw
         found = match_object(raw, query)
         if found is not None:
             created = raw.get("created_at")

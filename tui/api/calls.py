@@ -391,8 +391,8 @@ class ApiCalls:
         )
 
     async def _iter_pages(self, path: str, params_for: Callable[[str | None], dict[str, Any]], *,
-                          operation: str, after: str | None, compat: bool = False) -> AsyncIterator[dict[str, Any]]:
-        """Every object of a list, page by page with the `after` cursor, as the server sent it.
+                          operation: str, after: str | None, compat: bool = False) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page of a list with the `after` cursor: its objects as the server sent them.
 
         The next page is requested as soon as its cursor can be read, so the server works on
         it while this page is decoded and consumed. Cursors that go round in a circle end
@@ -438,8 +438,7 @@ class ApiCalls:
                     await on_the_wire(pending, sent)
                 seen.append(next_cursor)
                 cursor = next_cursor
-                for item in items:
-                    yield item
+                yield items
         finally:
             if pending is not None:
                 _discard(pending)

@@ -15,7 +15,7 @@ from typing import Any
 from tui.api.calls import DEFAULT_REGION, REGION_URLS, compat_base_url_for, parse_retry_after
 from tui.api.conversations import ConversationCalls
 from tui.api.exchange import Timeouts
-from tui.api.models import DeletedThread, Message, MessagePage, Thread, parse_wire
+from tui.api.models import DeletedThread, Message, MessagePage, Thread, parse_page, parse_wire
 from tui.api.validation import DEFAULT_LIMIT, check_content, check_limit, check_metadata, check_order
 
 __all__ = ["DEFAULT_REGION", "REGION_URLS", "DashScopeClient", "Timeouts", "compat_base_url_for", "parse_retry_after"]
@@ -111,10 +111,11 @@ class DashScopeClient(ConversationCalls):
         after: str | None = None,
     ) -> AsyncIterator[Message]:
         """Every message of a thread, page by page with the `after` cursor, each exactly once."""
-        async for item in self.iter_raw_messages(
-            thread_id, order=order, page_size=page_size, metadata=metadata, after=after
-        ):
-            yield parse_wire(Message, item, f"list messages of {thread_id}")
+        operation = f"list messages of {thread_id}"
+        async for page in self.iter_message_pages(thread_id, order=order, page_size=page_size, metadata=metadata,
+                                                  after=after):
+            for message in parse_page(Message, page, operation):
+                yield message
 
     async def iter_raw_messages(
         self,
@@ -125,15 +126,31 @@ class DashScopeClient(ConversationCalls):
         metadata: dict[str, str] | None = None,
         after: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Like `iter_messages`, but each message as the JSON object the server sent (for export)."""
+        """Like `iter_messages`, but each message as the JSON object the server sent."""
+        async for page in self.iter_message_pages(thread_id, order=order, page_size=page_size, metadata=metadata,
+                                                  after=after):
+            for item in page:
+                yield item
+
+    async def iter_message_pages(
+        self,
+        thread_id: str,
+        *,
+        order: str = "asc",
+        page_size: int = 100,
+        metadata: dict[str, str] | None = None,
+        after: str | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Like `iter_raw_messages`, a page at a time: each page's messages as the server sent them
+        (export writes a page at a time)."""
 
         def params_for(cursor: str | None) -> dict[str, Any]:
             return self._list_params(limit=page_size, order=order, after=cursor, metadata=metadata)
 
         params_for(after)  # a bad limit, order or filter fails here, before anything is sent
-        async for item in self._iter_pages(f"/threads/{thread_id}/messages", params_for,
+        async for page in self._iter_pages(f"/threads/{thread_id}/messages", params_for,
                                            operation=f"list messages of {thread_id}", after=after):
-            yield item
+            yield page
 
     async def retrieve_message(self, thread_id: str, message_id: str) -> Message:
         """Fetch one message."""

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.api.calls import ApiCalls
-from tui.api.models import Conversation, DeletedConversation, DeletedItem, Item, ItemPage, parse_wire
+from tui.api.models import Conversation, DeletedConversation, DeletedItem, Item, ItemPage, parse_page, parse_wire
 from tui.api.validation import DEFAULT_LIMIT, check_items, check_limit, check_metadata, check_order
 
 
@@ -76,20 +76,28 @@ class ConversationCalls(ApiCalls):
                          after: str | None = None) -> AsyncIterator[Item]:
         """Every item of a conversation, page by page, each exactly once."""
         operation = f"list items of {conversation_id}"
-        async for raw in self.iter_raw_items(conversation_id, order=order, page_size=page_size, after=after):
-            yield parse_wire(Item, raw, operation)
+        async for page in self.iter_item_pages(conversation_id, order=order, page_size=page_size, after=after):
+            for item in parse_page(Item, page, operation):
+                yield item
 
     async def iter_raw_items(self, conversation_id: str, *, order: str = "asc", page_size: int = 100,
                              after: str | None = None) -> AsyncIterator[dict[str, Any]]:
-        """Like `iter_items`, each item as the JSON object the server sent (for export)."""
+        """Like `iter_items`, each item as the JSON object the server sent."""
+        async for page in self.iter_item_pages(conversation_id, order=order, page_size=page_size, after=after):
+            for raw in page:
+                yield raw
+
+    async def iter_item_pages(self, conversation_id: str, *, order: str = "asc", page_size: int = 100,
+                              after: str | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """Like `iter_raw_items`, a page at a time: each page's items as the server sent them."""
 
         def params_for(cursor: str | None) -> dict[str, Any]:
             return self._item_params(page_size, order, cursor)
 
         params_for(after)  # a bad limit or order fails before anything is sent
-        async for raw in self._iter_pages(f"/conversations/{conversation_id}/items", params_for,
-                                          operation=f"list items of {conversation_id}", after=after, compat=True):
-            yield raw
+        async for page in self._iter_pages(f"/conversations/{conversation_id}/items", params_for,
+                                           operation=f"list items of {conversation_id}", after=after, compat=True):
+            yield page
 
     async def retrieve_item(self, conversation_id: str, item_id: str) -> Item:
         """Fetch one item."""

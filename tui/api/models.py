@@ -4,16 +4,23 @@ conversations and items (compatible mode).
 Every model keeps fields it does not know (`extra="allow"`) so that what the server sent
 survives a round trip; `.raw` is the object exactly as the server sent it, key order
 included, for the raw JSON view and `--json`.
+
+`.raw` is a `functools.cached_property` that parsing fills in (pydantic lets a cached
+property be assigned), not a private attribute: a model with private attributes runs a
+Python hook for every instance it validates, which for a page of messages costs as much
+as the validation itself.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tui.api.errors import ProtocolError, first_problem, redact
 
@@ -45,19 +52,25 @@ class WireModel(BaseModel):
 class WireObject(WireModel):
     """A top-level API object, which remembers the JSON object it was parsed from (`raw`)."""
 
-    _raw: dict[str, Any] | None = PrivateAttr(default=None)
-
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Self:
         """Parse a decoded JSON object and remember it verbatim as `.raw` (pydantic.ValidationError if malformed)."""
         obj = cls.model_validate(data)
-        obj._raw = data
+        obj.raw = data
         return obj
 
-    @property
+    @classmethod
+    def many_from_wire(cls, objects: list[dict[str, Any]]) -> list[Self]:
+        """`from_wire` for a whole list in one validation call (pydantic.ValidationError if any is malformed)."""
+        models = list_adapter(cls).validate_python(objects)
+        for obj, data in zip(models, objects, strict=True):
+            obj.raw = data
+        return models
+
+    @cached_property
     def raw(self) -> dict[str, Any]:
-        """The object as the server sent it (or, when built locally, as it would be sent)."""
-        return self._raw if self._raw is not None else self.to_wire()
+        """The object as the server sent it (or, when built locally, as it would be sent when first asked)."""
+        return self.to_wire()
 
     def raw_json(self, indent: int | None = 2) -> str:
         """`raw` as JSON text, non-ASCII kept as is."""
@@ -65,6 +78,12 @@ class WireObject(WireModel):
 
 
 W = TypeVar("W", bound=WireObject)
+
+
+@functools.cache
+def list_adapter(model: type[W]) -> TypeAdapter[list[W]]:
+    """A validator for a list of `model` (built on first use, then kept)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def parse_wire(model: type[W], data: Any, operation: str) -> W:
@@ -75,6 +94,17 @@ def parse_wire(model: type[W], data: Any, operation: str) -> W:
         where, what, _ = first_problem(exc, "(the object)")
         raise ProtocolError(operation, 200, redact(f"{where}: {what}"),
                             reason=f"the response is not a valid {model.__name__} ({exc.error_count()} problem(s))") from None
+
+
+def parse_page(model: type[W], objects: list[Any], operation: str) -> Iterator[W]:
+    """`parse_wire` for each object of a page, in order: one validation call for the page when
+    every object is valid; else object by object, so the ones before the bad one still come
+    out and the error is the very one `parse_wire` gives for it."""
+    try:
+        models = model.many_from_wire(objects)
+    except ValidationError:
+        models = (parse_wire(model, data, operation) for data in objects)
+    yield from models
 
 
 def ms_to_datetime(ms: int | float) -> datetime:
@@ -188,7 +218,7 @@ class WirePage(WireObject):
         """Parse a list response, keeping the page's and each object's raw JSON."""
         page = super().from_wire(data)
         for obj, raw in zip(page.data, data["data"], strict=True):
-            obj._raw = raw
+            obj.raw = raw
         return page
 
 
