@@ -415,3 +415,22 @@ async def test_holding_j_walks_into_page_two(make_harness):
         await h.settle(pilot)
         assert h.store.page_number == 1 and h.store.page[0].id not in first
         assert h.store.selected_index == 5  # 19 moves to the last row, one onto page 2, five down it
+
+
+async def test_page_keys_after_the_read_ahead_show_their_page_before_any_request(make_harness):
+    """`n` and `p` after the prefetch landed (or back to the page just left) ask nothing before the page shows."""
+    from tui.store import Change
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        seen = h.faults.seen
+        at_show: list[int] = []
+        h.store.subscribe(lambda what: what is Change.PAGE and at_show.append(seen["list"]))
+        for key in "nnnnppnpp":  # never back onto page 1: the newest end is always asked for again
+            before, at_show[:] = seen["list"], []
+            await pilot.press(key)
+            await h.settle(pilot)
+            assert at_show[:1] == [before], f"{key}: a request went out before the page showed"
+            assert seen["list"] - before <= 1  # the page read ahead, if it was not remembered
+        assert "messages 21–40" in h.store.position_label()

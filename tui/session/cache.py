@@ -28,19 +28,27 @@ class PageCache:
         self.generation = 0  # bumped by clear(): a page fetched under an older one may be stale
 
     def get(self, key: Hashable) -> Page | None:
+        found = self.get_stamped(key)
+        return None if found is None else found[0]
+
+    def get_stamped(self, key: Hashable) -> tuple[Page, float] | None:
+        """The remembered page and when it was read from the server, while it is fresh."""
         found = self._pages.get(key)
         if found is None or self.clock() - found[1] >= self.ttl:
             return None
-        return found[0]
+        return found
 
     def keep(self, key: Hashable, page: Page, *, limit: int, after: str | None,
-             generation: int | None = None) -> None:
-        """Remember `page`, unless the cache was cleared since its fetch began (`generation`, when given)."""
+             generation: int | None = None, read_at: float | None = None) -> None:
+        """Remember `page`, unless the cache was cleared since its fetch began (`generation`, when given).
+
+        `read_at` is when the server answered, for a page kept later than that (the page just left).
+        """
         if generation is not None and generation != self.generation:
             return  # e.g. a prefetch read before a save that cleared the cache landed
         if after is None or len(page.entries) != limit or not page.has_more:
             return
-        self._pages[key] = (page, self.clock())
+        self._pages[key] = (page, self.clock() if read_at is None else read_at)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
