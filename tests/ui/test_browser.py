@@ -434,3 +434,28 @@ async def test_page_keys_after_the_read_ahead_show_their_page_before_any_request
             assert at_show[:1] == [before], f"{key}: a request went out before the page showed"
             assert seen["list"] - before <= 1  # the page read ahead, if it was not remembered
         assert "messages 21–40" in h.store.position_label()
+
+
+async def test_the_read_ahead_goes_out_after_the_page_is_painted(make_harness):
+    """The prefetch waits for the frame (call_after_refresh): it goes out after the detail pane,
+    itself queued for after the paint, shows the new selection; its answer cannot hold the frame back."""
+    from collections import Counter
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        detail = h.browser.query_one(MessageDetail)
+        shown_when_listed: list[tuple[str | None, str | None]] = []
+
+        class Seen(Counter):
+            def __setitem__(self, operation, count):
+                if operation == "list":
+                    shown_when_listed.append((getattr(detail.message, "id", None), h.store.selected_id))
+                super().__setitem__(operation, count)
+
+        h.faults.seen = Seen(h.faults.seen)
+        for key in "nnp":
+            shown_when_listed.clear()
+            await pilot.press(key)
+            await h.settle(pilot)
+            assert len(shown_when_listed) == 1 and shown_when_listed[0][0] == shown_when_listed[0][1], key

@@ -216,10 +216,11 @@ class BrowserScreen(FindKeys, Screen):
 
     @work(exclusive=True, group="page")
     async def run_page(self, call: Callable[[], Awaitable[object]]) -> None:
-        """One paging call on the session; then the next page is fetched ahead."""
+        """One paging call on the session; once its page is painted, the next one is fetched ahead."""
         await call()
         if not self.store.error:  # after a failure, the next try is the user's
-            self.prefetch()
+            # After the paint: the read-ahead's answer, parsed earlier, would hold back this page's frame.
+            self.call_after_refresh(self.prefetch)
 
     @work(exclusive=True, group="prefetch")
     async def prefetch(self) -> None:
