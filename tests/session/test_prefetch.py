@@ -3,10 +3,13 @@ the server nothing; what it shows is still the server's own run of entries."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from tui.api import DashScopeClient
+from tui.api.errors import TransportError
 from tui.emulator import create_app
 from tui.emulator.demo import AGENT_LOOP
 from tui.session import Session, ThreadSource
@@ -117,3 +120,82 @@ async def test_the_page_left_is_not_remembered_past_its_time(client, transport):
     transport.requests.clear()
     await session.prev_page()
     assert len(transport.requests) == 1
+
+
+class Held:
+    """Wraps a source's list_page: each read waits, after the server answered, until released."""
+
+    def __init__(self, source) -> None:
+        self.list_page = source.list_page
+        self.answered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.fail: Exception | None = None
+        source.list_page = self
+
+    async def __call__(self, **kwargs):
+        page = await self.list_page(**kwargs)
+        self.answered.set()
+        await self.release.wait()
+        fail, self.fail = self.fail, None  # one read fails, the next goes through
+        if fail is not None:
+            raise fail
+        return page
+
+
+async def test_n_while_the_read_ahead_of_its_page_is_out_waits_for_it(client, transport):
+    source = ThreadSource(client, AGENT_LOOP)
+    session = Session(source, page_size=SIZE)
+    await session.first()
+    held = Held(source)
+    transport.requests.clear()
+    prefetch = asyncio.create_task(session.prefetch())
+    await held.answered.wait()
+    key = asyncio.create_task(session.next_page())
+    await asyncio.sleep(0)  # `n` is waiting on the read under way, not sending its own
+    held.release.set()
+    assert await key
+    await prefetch
+    assert len(transport.requests) == 1
+    assert ids(session) == await server_page(client, session, SIZE)
+
+
+@pytest.mark.parametrize("how", ["failed", "cancelled"])
+async def test_n_reads_for_itself_when_the_read_ahead_it_waited_for_fails(client, transport, how):
+    source = ThreadSource(client, AGENT_LOOP)
+    session = Session(source, page_size=SIZE)
+    await session.first()
+    held = Held(source)
+    prefetch = asyncio.create_task(session.prefetch())
+    await held.answered.wait()
+    key = asyncio.create_task(session.next_page())
+    await asyncio.sleep(0)
+    transport.requests.clear()
+    if how == "cancelled":  # as when the browser's next read-ahead replaces this one
+        prefetch.cancel()
+    else:
+        held.fail = TransportError("list messages", "connection reset")
+    await asyncio.sleep(0)
+    held.release.set()
+    assert await key
+    await asyncio.gather(prefetch, return_exceptions=True)
+    assert len(transport.requests) == 1  # its own read
+    assert ids(session) == await server_page(client, session, SIZE)
+
+
+async def test_n_does_not_take_a_read_ahead_that_a_save_made_stale(client, transport):
+    source = ThreadSource(client, AGENT_LOOP)
+    session = Session(source, page_size=SIZE)
+    await session.first()
+    held = Held(source)
+    prefetch = asyncio.create_task(session.prefetch())
+    await held.answered.wait()  # the read-ahead holds page 2 as it was
+    key = asyncio.create_task(session.next_page())
+    await asyncio.sleep(0)
+    second = (await client.list_messages(AGENT_LOOP, limit=1, order="desc", after=session.store.page[-1].id)).data[0]
+    saved = await client.modify_message(AGENT_LOOP, second.id, metadata={"v": "new"})
+    session.message_saved(saved)
+    held.release.set()
+    held.answered.clear()
+    assert await key
+    await prefetch
+    assert {m.id: m.metadata_dict for m in session.store.page}[second.id] == {"v": "new"}

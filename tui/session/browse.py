@@ -12,7 +12,7 @@ from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Conversation, Item, Message, Thread
 from tui.find import Match, Query, find_in
 from tui.journal import EditJournal, undo_last_edit
-from tui.session.cache import PageCache
+from tui.session.cache import PageCache, Reads
 from tui.session.found import Found, collect
 from tui.session.jump import admits, build_around, entry_word, fetch_around
 from tui.session.source import ConversationSource, Entry, Owner, Page, Source
@@ -85,6 +85,7 @@ class Session:
         self.store = BrowserStore(source.id, page_size=page_size, order=order, noun=source.entry_word)
         self.request = PageRequest(order)
         self.cache = PageCache(clock)
+        self.reads = Reads()
         self.shown: Stamp | None = None  # how fresh the page on show is (None: not to be kept)
         self.heading = 1  # the way the last step went: the prefetch reads ahead that way
         self.journal = journal
@@ -377,9 +378,16 @@ class Session:
                              use_cache: bool = False) -> tuple[Page, Stamp]:
         limit = limit or self.store.page_size
         key = self._key(request, limit)
-        found = self.cache.get_stamped(key) if use_cache else None
-        if found is not None:
-            return found[0], Stamp(found[1], self.cache.generation)
+        if use_cache:
+            found = self.cache.get_stamped(key)
+            if found is not None:
+                return found[0], Stamp(found[1], self.cache.generation)
+            joined = await self.reads.join(key)  # e.g. `n` while the read-ahead of its page is out
+            if joined is not None and joined[1].generation == self.cache.generation:
+                return joined
+        return await self.reads.run(key, self._read(key, request, limit))
+
+    async def _read(self, key: tuple, request: PageRequest, limit: int) -> tuple[Page, Stamp]:
         generation = self.cache.generation
         page = await self.source.list_page(limit=limit, order=request.order, after=request.after,
                                            metadata=self.store.filter or None)

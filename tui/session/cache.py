@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TypeVar
 
 from tui.session.source import Page
 
 PAGE_CACHE_TTL = 30.0  # seconds a remembered page may be shown again without asking the server
 PAGE_CACHE_SIZE = 8
+
+T = TypeVar("T")
 
 
 class PageCache:
@@ -59,3 +63,37 @@ class PageCache:
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+class Reads:
+    """Page reads under way, by key: a key pressed while the read-ahead of its page is out waits for it."""
+
+    def __init__(self) -> None:
+        self._reads: dict[Hashable, asyncio.Future] = {}
+
+    async def join(self, key: Hashable):
+        """What the read of `key` under way returns; None when there is none, or it failed or was cancelled."""
+        pending = self._reads.get(key)
+        if pending is None:
+            return None
+        try:
+            return await asyncio.shield(pending)  # the joiner's own cancellation leaves the read running
+        except asyncio.CancelledError:
+            if pending.cancelled():
+                return None  # the read failed: the joiner reads for itself and reports its own error
+            raise
+
+    async def run(self, key: Hashable, read: Awaitable[T]) -> T:
+        """Await `read`, letting others join it meanwhile."""
+        future = asyncio.get_running_loop().create_future()
+        self._reads[key] = future
+        try:
+            result = await read
+        except BaseException:
+            future.cancel()  # not an exception set on it: a future nobody joined would log it as lost
+            raise
+        finally:
+            if self._reads.get(key) is future:
+                del self._reads[key]
+        future.set_result(result)
+        return result
