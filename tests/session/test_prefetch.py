@@ -199,3 +199,20 @@ async def test_n_does_not_take_a_read_ahead_that_a_save_made_stale(client, trans
     assert await key
     await prefetch
     assert {m.id: m.metadata_dict for m in session.store.page}[second.id] == {"v": "new"}
+
+
+async def test_no_read_ahead_of_the_first_page_which_could_not_be_kept(client, transport):
+    """Nothing precedes the first page, so it is never remembered: reading it ahead would be wasted."""
+    session = Session(ThreadSource(client, AGENT_LOOP), page_size=SIZE)
+    await session.first()
+    for _ in range(3):
+        await session.next_page()
+        await session.prefetch()
+    await session.prev_page()
+    await session.prefetch()
+    await session.prev_page()  # page 2, heading back: page 3 is remembered, page 1 would not be
+    transport.requests.clear()
+    await session.prefetch()
+    assert transport.requests == []
+    await session.prev_page()
+    assert len(transport.requests) == 1 and session.store.offset == 0

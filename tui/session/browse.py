@@ -308,7 +308,9 @@ class Session:
         if not store.page:
             return []
         ahead = [PageRequest(store.order, store.page[-1].id)] if store.can_next else []
-        back = [PageRequest(flipped(store.order), store.page[0].id)] if store.can_prev else []
+        # The first page could not be kept (nothing precedes it): `p` onto it asks the server anyway.
+        first_is_next = store.offset is not None and store.offset <= store.page_size
+        back = [PageRequest(flipped(store.order), store.page[0].id)] if store.can_prev and not first_is_next else []
         return back + ahead if self.heading < 0 else ahead + back
 
     # -- writes ------------------------------------------------------------------------------
