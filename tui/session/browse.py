@@ -198,9 +198,9 @@ class Session:
             return False
         around = build_around(entry, above, below, store.page_size)
         self.request = PageRequest(store.order, around.after)
+        self.shown, self.heading = stamp, 1
         store.show_page(around.entries, can_prev=around.can_prev, can_next=around.can_next, offset=None,
                         selected_id=entry.id)
-        self.shown, self.heading = stamp, 1
         return True
 
     def find(self, query: Query, progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
