@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from tui.api import DashScopeClient
+from tui.api.errors import TransportError
 from tui.emulator import create_app
 from tui.emulator.faults import FaultInjector, parse_faults
 from tui.journal import EditJournal, UndoRefused
@@ -176,3 +177,37 @@ async def test_a_prefetch_read_before_a_save_is_not_remembered_after_it(client):
     assert len(session.cache) == 0
     await session.next_page()
     assert {m.id: m.metadata_dict for m in session.store.page}[third.id] == {"v": "new"}
+
+
+def test_a_save_lost_and_not_re_read_leaves_the_page_on_show_unremembered():
+    """The page on show keeps the old metadata (the re-read failed): leaving it must not keep it
+    as the page to come back to."""
+    machine = CachedPagesMachine()
+    try:
+        machine.start(size=12, page_size=3)
+        machine.next_page()
+        machine.next_page()
+        machine.prev_page()  # page 2
+        message = machine.session.store.selected
+        writes = machine.session.writes
+        read = writes.read
+        reads = []
+
+        async def first_read_only(entry_id):
+            reads.append(entry_id)
+            if len(reads) > 1:  # the re-read after the lost answer
+                raise TransportError("retrieve message", "connection reset")
+            return await read(entry_id)
+
+        writes.read = first_read_only
+        machine.faults.rules = parse_faults("update:lost")
+        outcome = machine.run(writes.save(message.id, message.metadata_dict, {"v": "lost"}))
+        machine.faults.rules = []
+        writes.read = read
+        assert isinstance(outcome, SaveFailed) and len(reads) == 2
+        assert machine.session.store.selected.metadata_dict == {"v": "0"}  # what is on show is stale now
+        machine.next_page()
+        machine.prev_page()  # checks that page 2 is what the server holds
+        assert {m.id: m.metadata_dict for m in machine.session.store.page}[message.id] == {"v": "lost"}
+    finally:
+        machine.teardown()

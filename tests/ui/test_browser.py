@@ -415,3 +415,68 @@ async def test_holding_j_walks_into_page_two(make_harness):
         await h.settle(pilot)
         assert h.store.page_number == 1 and h.store.page[0].id not in first
         assert h.store.selected_index == 5  # 19 moves to the last row, one onto page 2, five down it
+
+
+async def test_page_keys_after_the_read_ahead_show_their_page_before_any_request(make_harness):
+    """`n` and `p` after the prefetch landed (or back to the page just left) ask nothing before the page shows."""
+    from tui.store import Change
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        seen = h.faults.seen
+        at_show: list[int] = []
+        h.store.subscribe(lambda what: what is Change.PAGE and at_show.append(seen["list"]))
+        for key in "nnnnppnpp":  # never back onto page 1: the newest end is always asked for again
+            before, at_show[:] = seen["list"], []
+            await pilot.press(key)
+            await h.settle(pilot)
+            assert at_show[:1] == [before], f"{key}: a request went out before the page showed"
+            assert seen["list"] - before <= 1  # the page read ahead, if it was not remembered
+        assert "messages 21–40" in h.store.position_label()
+
+
+async def test_the_read_ahead_goes_out_after_the_page_is_painted(make_harness):
+    """The prefetch waits for the frame (call_after_refresh): it goes out after the detail pane,
+    itself queued for after the paint, shows the new selection; its answer cannot hold the frame back."""
+    from collections import Counter
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        detail = h.browser.query_one(MessageDetail)
+        shown_when_listed: list[tuple[str | None, str | None]] = []
+
+        class Seen(Counter):
+            def __setitem__(self, operation, count):
+                if operation == "list":
+                    shown_when_listed.append((getattr(detail.message, "id", None), h.store.selected_id))
+                super().__setitem__(operation, count)
+
+        h.faults.seen = Seen(h.faults.seen)
+        for key in "nnn":
+            shown_when_listed.clear()
+            await pilot.press(key)
+            await h.settle(pilot)
+            assert len(shown_when_listed) == 1 and shown_when_listed[0][0] == shown_when_listed[0][1], key
+
+
+async def test_a_jump_reads_its_two_lists_then_one_page_ahead(make_harness):
+    """`o`, an id, enter: the page around it from two half-page lists (and the message), then the
+    read-ahead of the next page, once; the page around a message is not read twice."""
+    from textual.widgets import Input
+
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        listed = [m.id async for m in h.client.iter_messages(AGENT_LOOP, order="desc", page_size=100)]
+        for index in (1200, 700, 1900):
+            target = listed[index]
+            await pilot.press("o")
+            await h.settle(pilot)
+            h.app.screen.query_one(Input).value = target
+            lists, gets = h.faults.seen["list"], h.faults.seen["get"]
+            await pilot.press("enter")
+            await h.settle(pilot)
+            assert h.store.selected_id == target and len(h.store.page) == 20
+            assert (h.faults.seen["list"] - lists, h.faults.seen["get"] - gets) == (3, 1)

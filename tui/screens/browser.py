@@ -188,7 +188,17 @@ class BrowserScreen(FindKeys, Screen):
         """
         if not self._detail_due:
             self._detail_due = True
-            self.call_after_refresh(self._show_detail)
+            self._after_list_paint(self._show_detail)
+
+    def _after_list_paint(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the list's new rows are painted.
+
+        Asked through the list, the request queues behind the list's own repaint; asked of the
+        screen, it could run before the list had told the screen (seen after jumps: the detail
+        pane rendered, and the read-ahead went out, before the page's frame).
+        """
+        lists = self.query(MessageList)  # none once the screen is closing
+        (lists.first() if lists else self).call_after_refresh(callback)
 
     def _show_detail(self) -> None:
         self._detail_due = False
@@ -216,10 +226,11 @@ class BrowserScreen(FindKeys, Screen):
 
     @work(exclusive=True, group="page")
     async def run_page(self, call: Callable[[], Awaitable[object]]) -> None:
-        """One paging call on the session; then the next page is fetched ahead."""
+        """One paging call on the session; once its page is painted, the next one is fetched ahead."""
         await call()
         if not self.store.error:  # after a failure, the next try is the user's
-            self.prefetch()
+            # After the paint: the read-ahead's answer, parsed earlier, would hold back this page's frame.
+            self._after_list_paint(self.prefetch)
 
     @work(exclusive=True, group="prefetch")
     async def prefetch(self) -> None:

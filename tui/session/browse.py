@@ -12,7 +12,7 @@ from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Conversation, Item, Message, Thread
 from tui.find import Match, Query, find_in
 from tui.journal import EditJournal, undo_last_edit
-from tui.session.cache import PageCache
+from tui.session.cache import PageCache, Reads
 from tui.session.found import Found, collect
 from tui.session.jump import admits, build_around, entry_word, fetch_around
 from tui.session.source import ConversationSource, Entry, Owner, Page, Source
@@ -29,6 +29,22 @@ class PageRequest(NamedTuple):
 
     order: str
     after: str | None = None
+
+
+class Stamp(NamedTuple):
+    """When a page was read from the server, and the cache generation its read began under."""
+
+    read_at: float
+    generation: int
+
+
+class Left(NamedTuple):
+    """The page on show as a step leaves it: kept as the page one step back from the next."""
+
+    entries: list[Entry]
+    can_prev: bool
+    can_next: bool
+    stamp: Stamp
 
 
 @dataclass(frozen=True)
@@ -69,9 +85,12 @@ class Session:
         self.store = BrowserStore(source.id, page_size=page_size, order=order, noun=source.entry_word)
         self.request = PageRequest(order)
         self.cache = PageCache(clock)
+        self.reads = Reads()
+        self.shown: Stamp | None = None  # how fresh the page on show is (None: not to be kept)
+        self.heading = 1  # the way the last step went: the prefetch reads ahead that way
         self.journal = journal
         self.on_seen = on_seen  # told the most entries one page showed, whenever that grows
-        self.writes = MetadataWrites(source, journal, self.message_saved)
+        self.writes = MetadataWrites(source, journal, self.message_saved, sending=self.cache.clear)
         self.owner_writes = OwnerWrites(source, journal, self.owner_saved)
         self.owner: Owner | None = None  # the thread or conversation as last read (for `E`)
         self._listeners: list[Callable[[SessionEvent], None]] = []
@@ -140,6 +159,7 @@ class Session:
         """A full page holding `entry_id`, starting with it when enough entries follow it."""
         store, order, size = self.store, self.store.order, self.store.page_size
         store.set_loading(True)
+        stamp = self._stamp()
         try:
             before = await self._fetch(PageRequest(flipped(order), entry_id), limit=size)
             start = before.entries[0].id if before.entries else None
@@ -153,11 +173,13 @@ class Session:
             self._failed(exc)
             return
         self._show(PageRequest(order, start), page, offset=None, keep=entry_id)
+        self.shown, self.heading = stamp, 1
 
     async def jump_to(self, entry_id: str) -> bool:
         """The page around one message or item, highlighted; False (and why, in words) if not there."""
         store, source = self.store, self.source
         store.set_loading(True)
+        stamp = self._stamp()
         try:
             entry, above, below = await fetch_around(source, entry_id, order=store.order, size=store.page_size,
                                                      metadata=store.filter or None)
@@ -177,6 +199,7 @@ class Session:
             return False
         around = build_around(entry, above, below, store.page_size)
         self.request = PageRequest(store.order, around.after)
+        self.shown, self.heading = stamp, 1
         store.show_page(around.entries, can_prev=around.can_prev, can_next=around.can_next, offset=None,
                         selected_id=entry.id, around=entry.id)
         return True
@@ -266,14 +289,30 @@ class Session:
         return newest_shown and not store.loading
 
     async def prefetch(self) -> None:
-        """Fetch the next page ahead, so `n` paints at once; errors are left for `n` to report."""
+        """Fetch ahead the page the last step headed for, so `n` or `p` paints at once.
+
+        When that one is remembered already, the page the other way instead: one request at
+        most. Errors are left for the key to report.
+        """
+        for request in self._neighbours():
+            if self.cache.get(self._key(request, self.store.page_size)) is not None:
+                continue
+            try:
+                await self._fetch(request, use_cache=True)
+            except ThreadscopeError:
+                pass
+            return
+
+    def _neighbours(self) -> list[PageRequest]:
+        """How `n` and `p` would ask for the pages next to this one, the way of the last step first."""
         store = self.store
-        if not store.can_next or not store.page:
-            return
-        try:
-            await self._fetch(PageRequest(store.order, store.page[-1].id), use_cache=True)
-        except ThreadscopeError:
-            return
+        if not store.page:
+            return []
+        ahead = [PageRequest(store.order, store.page[-1].id)] if store.can_next else []
+        # The first page could not be kept (nothing precedes it): `p` onto it asks the server anyway.
+        first_is_next = store.offset is not None and store.offset <= store.page_size
+        back = [PageRequest(flipped(store.order), store.page[0].id)] if store.can_prev and not first_is_next else []
+        return back + ahead if self.heading < 0 else ahead + back
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -332,22 +371,63 @@ class Session:
     def _key(self, request: PageRequest, limit: int) -> tuple:
         return (request.order, request.after, limit, tuple(sorted(self.store.filter.items())))
 
+    def _stamp(self) -> Stamp:
+        return Stamp(self.cache.clock(), self.cache.generation)
+
     async def _fetch(self, request: PageRequest, *, limit: int | None = None, use_cache: bool = False) -> Page:
+        return (await self._fetch_stamped(request, limit=limit, use_cache=use_cache))[0]
+
+    async def _fetch_stamped(self, request: PageRequest, *, limit: int | None = None,
+                             use_cache: bool = False) -> tuple[Page, Stamp]:
         limit = limit or self.store.page_size
         key = self._key(request, limit)
-        page = self.cache.get(key) if use_cache else None
-        if page is None:
-            generation = self.cache.generation
-            page = await self.source.list_page(limit=limit, order=request.order, after=request.after,
-                                               metadata=self.store.filter or None)
-            self.cache.keep(key, page, limit=limit, after=request.after, generation=generation)
-        return page
+        if use_cache:
+            found = self.cache.get_stamped(key)
+            if found is not None:
+                return found[0], Stamp(found[1], self.cache.generation)
+            joined = await self.reads.join(key)  # e.g. `n` while the read-ahead of its page is out
+            if joined is not None and joined[1].generation == self.cache.generation:
+                return joined
+        return await self.reads.run(key, self._read(key, request, limit))
+
+    async def _read(self, key: tuple, request: PageRequest, limit: int) -> tuple[Page, Stamp]:
+        generation = self.cache.generation
+        page = await self.source.list_page(limit=limit, order=request.order, after=request.after,
+                                           metadata=self.store.filter or None)
+        stamp = Stamp(self.cache.clock(), generation)
+        self.cache.keep(key, page, limit=limit, after=request.after, generation=generation, read_at=stamp.read_at)
+        return page, stamp
+
+    def _leaving(self) -> Left | None:
+        """The page on show, if it is a full one that may be kept once a step leaves it."""
+        store = self.store
+        if self.shown is None or not store.page or len(store.page) != store.page_size:
+            return None
+        return Left(list(store.page), store.can_prev, store.can_next, self.shown)
+
+    def _remember(self, left: Left | None, step: int) -> None:
+        """Keep the page just left as the page one step back from this one: going back paints at once.
+
+        The step fetched this page right after the one left, so asking for the page beyond this
+        one's edge the other way would return exactly the entries left.
+        """
+        page = self.store.page
+        if left is None or not page:
+            return
+        order = self.store.order
+        if step > 0:
+            request, kept = PageRequest(flipped(order), page[0].id), Page(left.entries[::-1], left.can_prev)
+        else:
+            request, kept = PageRequest(order, page[-1].id), Page(left.entries, left.can_next)
+        limit = len(left.entries)
+        self.cache.keep(self._key(request, limit), kept, limit=limit, after=request.after,
+                        generation=left.stamp.generation, read_at=left.stamp.read_at)
 
     async def _go(self, request: PageRequest, *, offset: int | None, keep: str | None = None,
                   land: Land = FIRST, step: int = 0) -> bool:
         self.store.set_loading(True)
         try:
-            page = await self._fetch(request, use_cache=step != 0)
+            page, stamp = await self._fetch_stamped(request, use_cache=step != 0)
         except ThreadscopeError as exc:
             self._failed(exc)
             return False
@@ -359,7 +439,12 @@ class Session:
         if step < 0 and offset is not None:
             offset = offset - len(page.entries)
             offset = offset if offset > 0 else None  # the thread grew above: the count is lost
+        left = self._leaving() if step else None
         self._show(request, page, offset=offset, keep=keep, land=land)
+        self.shown = stamp
+        if step:
+            self.heading = step
+            self._remember(left, step)
         return True
 
     def _show(self, request: PageRequest, page: Page, *, offset: int | None, keep: str | None = None,

@@ -3,7 +3,8 @@
 Two list calls with the entry as the `after` cursor, one in each order (items have no
 `before`; for a thread `after=ID` the other way round is `before=ID`), and a retrieve of the
 entry itself, all at once: the page is built around it, about half of it on either side,
-full whenever the thread holds enough entries.
+full whenever the thread holds enough entries. Each list asks for about half a page; near an
+end, where one side runs short, the other side is asked again for a whole page.
 """
 
 from __future__ import annotations
@@ -40,24 +41,42 @@ def admits(entry: Entry, metadata: dict[str, str]) -> bool:
 
 async def fetch_around(source: Source, entry_id: str, *, order: str, size: int,
                        metadata: dict[str, str] | None) -> tuple[Entry, Page, Page]:
-    """The entry, the entries above it (nearest first) and those below it, fetched together."""
+    """The entry, the entries above it (nearest first) and those below it, fetched together.
+
+    Each side is asked for about half a page, all the page needs (above: one more, the cursor
+    the page follows); only near an end, where one side runs short, the other is asked again
+    for a whole page so the page stays full.
+    """
+    room = size - 1
+    above_limit, below_limit = room // 2 + 1, max(1, room - room // 2)  # the API's limit is at least 1
     results = await asyncio.gather(
         source.retrieve(entry_id),
-        source.list_page(limit=size, order=flipped(order), after=entry_id, metadata=metadata),
-        source.list_page(limit=size, order=order, after=entry_id, metadata=metadata),
+        source.list_page(limit=above_limit, order=flipped(order), after=entry_id, metadata=metadata),
+        source.list_page(limit=below_limit, order=order, after=entry_id, metadata=metadata),
         return_exceptions=True,
     )
     for result in results:  # the retrieve's error first: "not found" says more than a refused cursor
         if isinstance(result, BaseException):
             raise result
     entry, above, below = results
+    wanted_above = taken_above(below, size)
+    if above.has_more and len(above.entries) <= wanted_above:  # few below: the page reaches further up
+        above = await source.list_page(limit=size, order=flipped(order), after=entry_id, metadata=metadata)
+    elif below.has_more and len(below.entries) < room - min(len(above.entries), wanted_above):  # few above
+        below = await source.list_page(limit=size, order=order, after=entry_id, metadata=metadata)
     return entry, above, below
+
+
+def taken_above(below: Page, size: int) -> int:
+    """How many entries above the target the page wants, given those below: half, or what below leaves."""
+    room = size - 1
+    return max(room // 2, room - len(below.entries))
 
 
 def build_around(entry: Entry, above: Page, below: Page, size: int) -> Around:
     """A page of up to `size` entries with `entry` in it: half above when both sides have enough."""
     room = size - 1
-    take_above = min(len(above.entries), max(room // 2, room - len(below.entries)))
+    take_above = min(len(above.entries), taken_above(below, size))
     take_below = min(len(below.entries), room - take_above)
     entries = above.entries[:take_above][::-1] + [entry] + below.entries[:take_below]
     can_prev = take_above < len(above.entries) or above.has_more

@@ -52,10 +52,12 @@ class MetadataWrites:
 
     what = "message"  # the word in failure headlines
 
-    def __init__(self, source: Source, journal: EditJournal | None, saved: Callable[[Message], None]) -> None:
+    def __init__(self, source: Source, journal: EditJournal | None, saved: Callable[[Message], None],
+                 sending: Callable[[], None] | None = None) -> None:
         self.source = source
         self.journal = journal
         self.saved = saved
+        self.sending = sending  # told before a write goes out: what is shown may be stale from then on
 
     async def read(self, entry_id: str):
         return await self.source.retrieve(entry_id)
@@ -84,6 +86,8 @@ class MetadataWrites:
         """Send `metadata` in place of `current`'s, written to the journal first."""
         server = current.metadata_dict
         entry = self.journal_begin(current, server, metadata) if self.journal else None
+        if self.sending is not None:
+            self.sending()
         try:
             await self.write(current.id, metadata)
         except ThreadscopeError as exc:
