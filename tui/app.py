@@ -101,10 +101,14 @@ class ThreadscopeApp(App):
     async def check_pending_edits(self) -> None:
         """Tell the user about edits the last run left unanswered: landed, or offered back."""
         from tui.journal import EditJournal
-        from tui.screens.pending import PendingEdits
+        from tui.session.pending import pending_edits
 
         journal = EditJournal(self.settings.journal_path, self.settings.backend_id)
         try:
+            if not pending_edits(journal):
+                return  # the usual start: the dialogs (and their editor widgets) need not load
+            from tui.screens.pending import PendingEdits
+
             await PendingEdits(self, journal).run()
         except OSError as exc:
             self.notify(f"Could not read the edit journal: {exc.strerror}", severity="warning", markup=False)

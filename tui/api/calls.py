@@ -189,7 +189,9 @@ class ApiCalls:
         }
         if self._api_key and self._key_is_sendable():
             headers["Authorization"] = f"Bearer {self._api_key}"
-        self._exchange = Exchange(headers, timeouts=timeouts, max_bytes=max_response_bytes, transport=transport)
+        # TLS (and its CA bundle) only when a URL this client calls is https (or not plain http).
+        tls = any(urlsplit(url).scheme.lower() != "http" for url in (self.base_url, self.compat_base_url) if url)
+        self._exchange = Exchange(headers, timeouts=timeouts, max_bytes=max_response_bytes, transport=transport, tls=tls)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, workspace={self.workspace!r}, api_key={'***' if self._api_key else None})"

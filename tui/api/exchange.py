@@ -61,18 +61,29 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def plain_http_context() -> ssl.SSLContext:
+    """For a client whose URLs are all plain http:// (e.g. a local `threadscope serve`): no CA bundle to load.
+
+    It trusts no certificate, so an https:// request through it fails verification, never goes unverified.
+    """
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class Exchange:
     """Requests over one `httpx.AsyncClient` (keep-alive, TLS, or any given httpx transport)."""
 
     def __init__(self, headers: dict[str, str], *, timeouts: Timeouts, max_bytes: int,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, tls: bool = True) -> None:
         self._deadline = timeouts.total
         self._max_bytes = max_bytes
+        verify: ssl.SSLContext | bool = True  # a given transport brings its own
+        if transport is None:
+            verify = shared_ssl_context() if tls else plain_http_context()
         self._client = httpx.AsyncClient(
             headers={**headers, "User-Agent": f"{headers.get('User-Agent', 'threadscope')} httpx/{httpx.__version__}"},
             timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.read, pool=timeouts.connect),
             transport=transport,
-            verify=shared_ssl_context() if transport is None else True,
+            verify=verify,
             limits=httpx.Limits(max_keepalive_connections=10, keepalive_expiry=60),
         )
 

@@ -42,6 +42,16 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
+NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
+
+
+def list_rows(width: int, height: int) -> int:
+    """The rows the message list shows in a terminal of this size, by the CSS below: the status
+    and key bars take a row each; narrow, the list has 2/5 of the rest, less its bottom border."""
+    panes = height - 2
+    return panes if width >= NARROW_BELOW else panes * 2 // 5 - 1
+
+
 class BrowserScreen(FindKeys, Screen):
     """One thread's messages or one conversation's items, paged; every key of CONTRACT §4."""
 
@@ -118,7 +128,7 @@ class BrowserScreen(FindKeys, Screen):
 
     def compose(self) -> ComposeResult:
         # Narrow or wide from the start: switching once mounted restyles every widget.
-        self.set_class(self.app.size.width < 100, "-narrow", update=False)
+        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow", update=False)
         yield StatusBar(id="status")
         with Horizontal(id="panes"):
             yield MessageList(id="messages")
@@ -130,9 +140,10 @@ class BrowserScreen(FindKeys, Screen):
         self.query_one(MessageDetail).owner_id = self.thread_id
         self._layout_for(self.size.width)
         self._render_status()
-        if not self.auto_size:
-            self.run_page(self._first_load)
-        # With page_size "auto" the first page waits for the list's size (MessageList.RowsChanged).
+        if self.auto_size:
+            # Asked for now, not after the first layout: the page can be in that layout's frame.
+            self.session.set_page_size(list_rows(self.app.size.width, self.app.size.height))
+        self.run_page(self._first_load)
         if self.settings.auto_refresh > 0:
             self.poll_timer = self.set_interval(self.settings.auto_refresh, self.poll_newest)
 
@@ -140,15 +151,14 @@ class BrowserScreen(FindKeys, Screen):
         self._layout_for(event.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.set_class(width < 100, "-narrow")
+        self.set_class(width < NARROW_BELOW, "-narrow")
 
     @on(MessageList.RowsChanged)
     def _rows_changed(self, event: MessageList.RowsChanged) -> None:
         """Page size "auto": a page is as many rows as the list shows (1–100)."""
-        if not self.auto_size:
-            return
-        first = not self.store.page and not self.store.loading and not self.store.error
-        if self.session.set_page_size(event.rows) or first:
+        if self.auto_size and self.session.set_page_size(event.rows):
+            # The guess (list_rows) was wrong, or the terminal was resized: ask again at this size.
+            first = not self.store.page and not self.store.error
             self.run_page(self._first_load if first else self.session.refresh)
 
     async def _first_load(self) -> None:

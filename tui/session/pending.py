@@ -38,12 +38,15 @@ def writes_for(client: DashScopeClient, journal: EditJournal, entry: JournalEntr
     return MetadataWrites(source, journal, lambda _message: None)
 
 
+def pending_edits(journal: EditJournal) -> list[JournalEntry]:
+    """The metadata edits the journal holds as sent but unanswered."""
+    return [entry for entry in journal.entries() if entry.state == "pending" and entry.kind in ("edit", "undo")]
+
+
 async def check_pending(client: DashScopeClient, journal: EditJournal) -> list[PendingCheck]:
     """Every pending metadata edit, compared with the server; the landed ones are marked saved."""
     checks = []
-    for entry in journal.entries():
-        if entry.state != "pending" or entry.kind not in ("edit", "undo"):
-            continue
+    for entry in pending_edits(journal):
         try:
             current = (await writes_for(client, journal, entry).read(entry.message_id)).metadata_dict
         except ThreadscopeError as exc:
