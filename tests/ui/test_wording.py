@@ -40,7 +40,7 @@ async def test_plain_prose_is_shown_as_typed_without_markdown_blocks(make_harnes
 
     h = make_harness()
     thread = await h.client.create_thread()
-    for text in ("first line\nsecond line: plain, really!", "also plain", "now **bold**"):
+    for text in ("first line\nsecond line: plain, really!", "also plain  ", "now **bold**"):
         await h.client.create_message(thread.id, text)
     h.app.start_thread = thread.id
     async with h.app.run_test(size=(120, 40)) as pilot:
@@ -55,4 +55,4 @@ async def test_plain_prose_is_shown_as_typed_without_markdown_blocks(make_harnes
             await pilot.press("j")
             await h.settle(pilot)
         assert seen == {"first line\nsecond line: plain, really!": "first line\nsecond line: plain, really!",
-                        "also plain": "also plain", "now **bold**": ["now bold"]}
+                        "also plain  ": "also plain", "now **bold**": ["now bold"]}

@@ -33,10 +33,11 @@ BLOCK_START = re.compile(r"[ \-+=>]|\d+[.)]")
 
 
 def reads_as_typed(text: str) -> bool:
-    """True when Markdown would show `text` as typed: one paragraph of plain words and line breaks."""
+    """True when Markdown would show `text` as typed (but for spaces ending a line, which it drops):
+    one paragraph of plain words and line breaks."""
     if not PLAIN_CHARS.fullmatch(text):
         return False
-    return all(line and not line.endswith(" ") and not BLOCK_START.match(line) for line in text.split("\n"))
+    return all(line.strip() and not BLOCK_START.match(line) for line in text.split("\n"))
 
 
 def relative(when: datetime, now: datetime | None = None) -> str:
@@ -293,8 +294,10 @@ class MessageDetail(VerticalScroll, can_focus=True):
             markdown = self._markdown()
             # For a frame or two at start: the text as it is, then rendered. Plain prose stays in
             # the Static: Markdown.update replaces its block widgets, garbage a full collection frees.
-            if markdown is None or reads_as_typed(inert):
+            if markdown is None:
                 self._put("detail-text", Text(inert))
+            elif reads_as_typed(inert):
+                self._put("detail-text", Text("\n".join(line.rstrip(" ") for line in inert.split("\n"))))
             else:
                 if markdown.source != inert:
                     markdown.update(inert)
