@@ -178,3 +178,19 @@ async def test_the_separator_and_the_rows_stay_put_when_focus_moves(make_harness
         await h.settle(pilot)
         assert h.app.focused is h.browser.query_one(MessageDetail)
         assert edge() == focused and set(focused[1]) == {"▕"}
+
+
+
+async def test_the_list_keeps_no_strip_it_drew(make_harness):
+    # Textual's Strip caches results that are itself (a cycle): one the list kept across keys
+    # would be freed only by a full collection. The list keeps the segments and hands out a new Strip.
+    import sys
+
+    h = make_harness(page_size=50, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        message_list = h.browser.query_one(MessageList)
+        strip = message_list.render_line(0)
+        again = message_list.render_line(0)
+        assert list(again) == list(strip) and again is not strip  # the same row, from the kept segments
+        assert sys.getrefcount(strip) == 2  # this name and the call's argument: nobody else holds it

@@ -23,7 +23,7 @@ async def test_newlines_typed_in_a_message_show_in_the_rendered_detail(make_harn
 
     h = make_harness()
     thread = await h.client.create_thread()
-    await h.client.create_message(thread.id, "first line\nsecond line")
+    await h.client.create_message(thread.id, "first *line*\nsecond line")
     h.app.start_thread = thread.id
     async with h.app.run_test(size=(120, 40)) as pilot:
         await h.settle(pilot)
@@ -31,3 +31,28 @@ async def test_newlines_typed_in_a_message_show_in_the_rendered_detail(make_harn
         await h.settle(pilot)
         shown = "\n".join(str(block.render()) for block in markdown.children)
         assert "first line\nsecond line" in shown, shown
+
+
+async def test_plain_prose_is_shown_as_typed_without_markdown_blocks(make_harness):
+    # Markdown.update replaces its block widgets on every message; prose it would show as typed
+    # goes to a Static updated in place, so paging through a chat mounts no widget per key.
+    from textual.widgets import Markdown, Static
+
+    h = make_harness()
+    thread = await h.client.create_thread()
+    for text in ("first line\nsecond line: plain, really!", "also plain  ", "now **bold**"):
+        await h.client.create_message(thread.id, text)
+    h.app.start_thread = thread.id
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await h.settle(pilot)
+        detail = h.app.screen.query_one("#detail-text", Static)
+        markdown = h.app.screen.query_one("#detail-markdown", Markdown)
+        seen = {}
+        for _ in range(3):
+            blocks = [str(block.render()) for block in markdown.query("MarkdownBlock")]
+            shown = str(detail.render()) if detail.display else blocks if markdown.display else None
+            seen[h.store.selected.text] = shown
+            await pilot.press("j")
+            await h.settle(pilot)
+        assert seen == {"first line\nsecond line: plain, really!": "first line\nsecond line: plain, really!",
+                        "also plain  ": "also plain", "now **bold**": ["now bold"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,19 @@ MARKDOWN_MAX_LINES = 1_500
 PLAIN_MAX_CHARS = 200_000
 PLAIN_MAX_LINES = 2_000  # a 20,000-line text lays out in seconds; the rest is in raw JSON / export
 RAW_HIGHLIGHT_MAX_CHARS = 100_000  # beyond this, raw JSON is shown unhighlighted (and cut)
+
+# Characters that cannot start Markdown markup, an entity, HTML or a link ("gfm-like" links bare
+# domains, so no "." before another character); lines are checked for block starts below.
+PLAIN_CHARS = re.compile(r"(?:[^\W_]|[ ,;:'\"?!()\n-]|\.(?![^ \n]))*")
+BLOCK_START = re.compile(r"[ \-+=>]|\d+[.)]")
+
+
+def reads_as_typed(text: str) -> bool:
+    """True when Markdown would show `text` as typed (but for spaces ending a line, which it drops):
+    one paragraph of plain words and line breaks."""
+    if not PLAIN_CHARS.fullmatch(text):
+        return False
+    return all(line.strip() and not BLOCK_START.match(line) for line in text.split("\n"))
 
 
 def relative(when: datetime, now: datetime | None = None) -> str:
@@ -278,8 +292,12 @@ class MessageDetail(VerticalScroll, can_focus=True):
         else:
             inert = make_inert(body)
             markdown = self._markdown()
-            if markdown is None:  # for a frame or two at start: the text as it is, then rendered
+            # For a frame or two at start: the text as it is, then rendered. Plain prose stays in
+            # the Static: Markdown.update replaces its block widgets, garbage a full collection frees.
+            if markdown is None:
                 self._put("detail-text", Text(inert))
+            elif reads_as_typed(inert):
+                self._put("detail-text", Text("\n".join(line.rstrip(" ") for line in inert.split("\n"))))
             else:
                 if markdown.source != inert:
                     markdown.update(inert)

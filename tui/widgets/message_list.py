@@ -210,7 +210,9 @@ class MessageList(ScrollView, can_focus=True):
         self._hover: int | None = None
         self.role_styles: dict[str, str] = {}
         self._pieces: dict[str, list[tuple[str, str]]] = {}  # message id → row pieces
-        self._rows: dict[tuple, Strip] = {}  # (message id, row style, width) → the drawn row
+        # (message id, row style, width) → the drawn row's segments. Not the Strip: Textual's Strip
+        # caches results that are itself, a cycle; one kept across keys only a full collection frees.
+        self._rows: dict[tuple, list[Segment]] = {}
         self._styles: dict[tuple[Style, str], RichStyle] = {}  # (row style, piece style) → segment style
 
     def on_mount(self) -> None:
@@ -345,16 +347,16 @@ class MessageList(ScrollView, can_focus=True):
             return Strip.blank(width, row_style.rich_style)
         message = self._messages[index]
         key = (message.id, row_style, width)
-        strip = self._rows.get(key)
-        if strip is None:
+        segments = self._rows.get(key)
+        if segments is None:
             if len(self._rows) > 1_000:  # widths from resizes pile up; a page is at most 100 rows
                 self._rows.clear()
             pieces = self._pieces.get(message.id)
             if pieces is None:
                 pieces = self._pieces[message.id] = row_pieces(message, self.role_styles)
             styled = [(text, self._segment_style(row_style, style)) for text, style in pieces]
-            strip = self._rows[key] = Strip(fit(styled, width, row_style.rich_style), width)
-        return strip
+            segments = self._rows[key] = fit(styled, width, row_style.rich_style)
+        return Strip(segments, width)
 
     def _segment_style(self, row_style: Style, piece_style: str) -> RichStyle:
         """The row's style with a piece's on top, as a Rich style for a segment."""
