@@ -121,6 +121,15 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     def is_conversation(self) -> bool:
         return isinstance(self.session.source, ConversationSource)
 
+    def describe_key(self, binding: Binding) -> str:
+        """What a key does, in the words of what is open: "Find in conversation" in a conversation."""
+        kind = self.session.source.kind
+        if binding.id == "find":
+            return f"Find in {kind}"
+        if binding.id == "edit_owner_metadata":
+            return f"Edit {kind} metadata"
+        return binding.description
+
     def _nothing_selected(self) -> None:
         self.notify(f"No {self.noun} selected.", severity="warning", markup=False)
 
