@@ -63,29 +63,31 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     BrowserScreen MessageList:focus, BrowserScreen MessageDetail:focus { background-tint: $foreground 3%; }
     """
 
+    # Keys that open a field are priority keys whose actions await the new screen: the app then
+    # routes the keys typed right behind them (a paste, a fast typist) to that field, not here.
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
         Binding("n", "next_page", "Next page", id="next_page"),
-        Binding("ctrl+f", "find", "Find in thread", id="find"),
+        Binding("ctrl+f", "find", "Find in thread", id="find", priority=True),
         Binding("p", "prev_page", "Prev page", show=False, id="prev_page"),
         Binding("g", "first_page", "First", show=False, id="first_page"),
         Binding("G", "last_page", "Last", show=False, id="last_page"),
         Binding("s", "toggle_order", "Order", show=False, id="toggle_order"),
-        Binding("f", "filter", "Filter", id="filter"),
+        Binding("f", "filter", "Filter", id="filter", priority=True),
         Binding("enter", "focus_detail", "Detail", show=False, id="focus_detail"),
         Binding("escape", "back", "Back", show=False, id="back"),
         Binding("r", "toggle_raw", "Raw JSON", id="toggle_raw"),
         Binding("e", "edit_metadata", "Edit metadata", id="edit_metadata"),
         Binding("E", "edit_owner_metadata", "Edit thread/conversation metadata", show=False, id="edit_owner_metadata"),
         Binding("D", "delete_item", "Delete item", id="delete_item"),  # shown in conversations only
-        Binding("c", "compose", "Compose", id="compose"),
+        Binding("c", "compose", "Compose", id="compose", priority=True),  # see WriteKeys.action_compose
         Binding("u", "undo_edit", "Undo edit", show=False, id="undo_edit"),
         Binding("i", "copy_id", "Copy id", id="copy_id"),
         Binding("y", "copy_menu", "Copy…", id="copy_menu"),
-        Binding("slash", "search", "Search", id="search"),
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("R", "refresh", "Refresh", show=False, id="refresh"),
-        Binding("o", "open_thread", "Open", show=False, id="open_thread"),
+        Binding("o", "open_thread", "Open", show=False, id="open_thread", priority=True),
         Binding("right_square_bracket", "next_match", "Next match", show=False, id="next_match"),
         Binding("left_square_bracket", "prev_match", "Previous match", show=False, id="prev_match"),
         Binding("M", "migrate", "Migrate", show=False, id="migrate"),
@@ -285,7 +287,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     def action_toggle_order(self) -> None:
         self.session.toggle_order()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         if not self.session.source.entries_have_metadata:
             self.notify("Items carry no metadata to filter on; / searches the loaded items.", severity="warning",
                         markup=False)
@@ -303,7 +305,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             assert isinstance(parsed, dict)
             self.run_page(lambda: self.session.set_filter(parsed))
 
-        self.app.push_screen(
+        await self.app.push_screen(
             InputPrompt("Show only messages whose metadata has all of these pairs", value=current,
                         placeholder="key=value key2=value2", hint="Empty clears the filter.", check=check),
             apply,
@@ -362,13 +364,13 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             choices = copy_choices(message, base, settings.workspace)
         self.app.push_screen(CopyMenu(choices), done)
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         def apply(term: str | None) -> None:
             if term:
                 self.search_term = term
                 self.jump_to_match(term)
 
-        self.app.push_screen(
+        await self.app.push_screen(
             InputPrompt(f"Search the loaded {self.noun}s (text, ids{', metadata' if self.noun == 'message' else ''})",
                         value=self.search_term or "",
                         hint="Enter jumps to the next match; / again to search again."),
@@ -398,7 +400,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         position = ids.index(target.id) + 1
         self.notify(f"Match {position} of {len(found)} for {term!r}.", timeout=2, markup=False)
 
-    def action_open_thread(self) -> None:
+    async def action_open_thread(self) -> None:
         """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
         word = "item" if self.session.source.kind == "conversation" else "message"
 
@@ -410,7 +412,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             else:
                 self.run_page(lambda: self.session.jump_to(value))
 
-        self.app.push_screen(
+        await self.app.push_screen(
             InputPrompt(f"Open a thread or conversation by id, or jump to a {word} of this one",
                         placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
                         hint=f"A {word} id opens the page around it, highlighted."),

@@ -109,7 +109,9 @@ class WriteKeys:
         else:
             report(self.app, outcome.error, outcome.headline)
 
-    def action_compose(self) -> None:
+    async def action_compose(self) -> None:
+        """A priority key, awaiting the screen: text typed right after `c` is routed once the
+        text field has the focus (else it went to the browser, or nowhere)."""
         if self._read_only():
             return
         from tui.screens.compose import ComposeScreen
@@ -118,7 +120,7 @@ class WriteKeys:
             if created is not None:
                 self.run_page(lambda: self.session.show_created(created))
 
-        self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
+        await self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
 
     def action_undo_edit(self) -> None:
         if not self._read_only():
