@@ -168,3 +168,30 @@ async def test_ctrl_n_and_a_pair_in_one_burst_fill_the_new_row(make_harness):
         burst(h.app, "ctrl+n", *"a", "tab", *"1", "ctrl+n", *"b")
         await h.settle(pilot)
         assert rows.pairs() == [*before, ("a", "1"), ("b", "")]
+
+
+async def test_keys_before_c_in_the_burst_act_first(make_harness):
+    """The keys behind `c` wait for compose; the ones before it still act first, in order."""
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        store = h.store
+        burst(h.app, "s", "c", *"hi")
+        await h.settle(pilot)
+        assert store.order == "asc" and h.app.screen.query_one("#compose-text").text == "hi"
+        await pilot.press("escape")
+        await h.settle(pilot)
+        await pilot.press("d")  # the draft: discard
+        await h.settle(pilot)
+        burst(h.app, "q", "c")
+        await h.settle(pilot)
+        assert not h.app.is_running
+
+
+async def test_c_refused_by_a_read_only_profile_leaves_the_keys_behind_it_to_the_browser(make_harness):
+    h = make_harness(open_thread=ORDER_BOT, read_only=True)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        burst(h.app, "c", "s")
+        await h.settle(pilot)
+        assert h.store.order == "asc" and any("off" in n for n in h.notices())

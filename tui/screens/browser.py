@@ -6,9 +6,10 @@ runs in workers that await the session.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -40,6 +41,7 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
+OPENS_A_FIELD = {"compose", "search", "filter", "open_thread", "find"}  # actions: see on_key
 NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
 
 
@@ -63,31 +65,29 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     BrowserScreen MessageList:focus, BrowserScreen MessageDetail:focus { background-tint: $foreground 3%; }
     """
 
-    # Keys that open a field are priority keys whose actions await the new screen: the app then
-    # routes the keys typed right behind them (a paste, a fast typist) to that field, not here.
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
         Binding("n", "next_page", "Next page", id="next_page"),
-        Binding("ctrl+f", "find", "Find in thread", id="find", priority=True),
+        Binding("ctrl+f", "find", "Find in thread", id="find"),
         Binding("p", "prev_page", "Prev page", show=False, id="prev_page"),
         Binding("g", "first_page", "First", show=False, id="first_page"),
         Binding("G", "last_page", "Last", show=False, id="last_page"),
         Binding("s", "toggle_order", "Order", show=False, id="toggle_order"),
-        Binding("f", "filter", "Filter", id="filter", priority=True),
+        Binding("f", "filter", "Filter", id="filter"),
         Binding("enter", "focus_detail", "Detail", show=False, id="focus_detail"),
         Binding("escape", "back", "Back", show=False, id="back"),
         Binding("r", "toggle_raw", "Raw JSON", id="toggle_raw"),
         Binding("e", "edit_metadata", "Edit metadata", id="edit_metadata"),
         Binding("E", "edit_owner_metadata", "Edit thread/conversation metadata", show=False, id="edit_owner_metadata"),
         Binding("D", "delete_item", "Delete item", id="delete_item"),  # shown in conversations only
-        Binding("c", "compose", "Compose", id="compose", priority=True),  # see WriteKeys.action_compose
+        Binding("c", "compose", "Compose", id="compose"),
         Binding("u", "undo_edit", "Undo edit", show=False, id="undo_edit"),
         Binding("i", "copy_id", "Copy id", id="copy_id"),
         Binding("y", "copy_menu", "Copy…", id="copy_menu"),
-        Binding("slash", "search", "Search", id="search", priority=True),
+        Binding("slash", "search", "Search", id="search"),
         Binding("R", "refresh", "Refresh", show=False, id="refresh"),
-        Binding("o", "open_thread", "Open", show=False, id="open_thread", priority=True),
+        Binding("o", "open_thread", "Open", show=False, id="open_thread"),
         Binding("right_square_bracket", "next_match", "Next match", show=False, id="next_match"),
         Binding("left_square_bracket", "prev_match", "Previous match", show=False, id="prev_match"),
         Binding("M", "migrate", "Migrate", show=False, id="migrate"),
@@ -103,6 +103,8 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.search_term: str | None = None
         self.poll_timer = None  # the auto-refresh interval, when configured
         self._detail_due = False  # a detail render is queued for after the next paint
+        self.opening = False  # a key that opens a field is on its way to the app (on_key)
+        self.rerouted: weakref.WeakSet[events.Key] = weakref.WeakSet()
         session.store.subscribe(self._on_store_change)
         session.subscribe(self._on_session_event)
 
@@ -155,6 +157,29 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.run_page(self._first_load)
         if self.settings.auto_refresh > 0:
             self.poll_timer = self.set_interval(self.settings.auto_refresh, self.poll_newest)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right behind one that opens a field (c, /, f, o, ctrl+f) were routed here when
+        they arrived, before it acted: they go back to the app, behind it, to be routed anew. The
+        opening actions await their screen, which focuses its field at once, so they land there."""
+        if event in self.rerouted:  # came back: nothing was opened (read-only, a refusal)
+            self.opening = False
+            return
+        if self.opening or not self.is_current:
+            event.stop()
+            # Made by the app, as a key it read: one made here would stop bubbling at this screen.
+            self.app.call_later(self._reroute, event.key, event.character)
+            return
+        active = self.active_bindings.get(event.key)
+        self.opening = active is not None and active.binding.action in OPENS_A_FIELD
+
+    def _reroute(self, key: str, character: str | None) -> None:
+        again = events.Key(key, character)
+        self.rerouted.add(again)
+        self.app.post_message(again)
+
+    def on_screen_resume(self) -> None:
+        self.opening = False
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)

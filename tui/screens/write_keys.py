@@ -110,8 +110,7 @@ class WriteKeys:
             report(self.app, outcome.error, outcome.headline)
 
     async def action_compose(self) -> None:
-        """A priority key, awaiting the screen: text typed right after `c` is routed once the
-        text field has the focus (else it went to the browser, or nowhere)."""
+        """Awaits the screen: keys right behind `c` reach its text field (BrowserScreen.on_key)."""
         if self._read_only():
             return
         from tui.screens.compose import ComposeScreen
