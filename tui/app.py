@@ -21,6 +21,7 @@ from tui.screens.choice import ChoiceScreen, QuitQuestion
 from tui.screens.feedback import report
 from tui.screens.form import FormModal
 from tui.session import Session, source_for
+from tui.widgets.key_bar import key_description
 
 textual_fixes.apply()
 
@@ -342,8 +343,10 @@ class ThreadscopeApp(App):
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen, key_rows
 
-        rows = key_rows([type(self.screen).BINDINGS, type(self).BINDINGS], self.settings.keymap, self.get_key_display)
-        self.push_screen(HelpScreen(rows, f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"))
+        screen = self.screen
+        rows = key_rows([type(screen).BINDINGS, type(self).BINDINGS], self.settings.keymap, self.get_key_display,
+                        lambda binding: key_description(screen, binding))
+        self.push_screen(HelpScreen(rows, f"Keys on this screen ({type(screen).__name__.removesuffix('Screen')})"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -356,5 +359,6 @@ class ThreadscopeApp(App):
                 if isinstance(binding, Binding) and binding.description and binding.id:
                     action = getattr(screen, f"action_{binding.action}", None)
                     if action is not None:
-                        yield SystemCommand(binding.description, f"{binding.description} ({binding.key})", action)
+                        title = key_description(screen, binding)
+                        yield SystemCommand(title, f"{title} ({binding.key})", action)
 

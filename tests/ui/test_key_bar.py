@@ -107,3 +107,26 @@ async def test_a_dialog_shows_its_own_keys_over_the_screens_below(make_harness):
         assert isinstance(h.app.screen, HelpScreen)
         line = drawn(h.app.screen.query_one(KeyBar))
         assert "esc Close" in line and "Next page" not in line
+
+
+async def test_keys_say_conversation_in_a_conversation_and_thread_in_a_thread(make_harness):
+    """The bar, help (?) and the palette word the find and E keys for what is open."""
+    from tui.emulator.demo_conversations import SUPPORT_CHAT
+    from tui.screens.help import HelpScreen
+
+    for open_id, kind in ((SUPPORT_CHAT, "conversation"), (ORDER_BOT, "thread")):
+        other = "thread" if kind == "conversation" else "conversation"
+        h = make_harness(open_thread=open_id)
+        async with h.app.run_test(size=(120, 40)) as pilot:
+            await h.settle(pilot)
+            line = drawn(h.browser.query_one(KeyBar))
+            assert f"^f Find in {kind} " in line and other not in line, line
+            palette = {command.title for command in h.app.get_system_commands(h.browser)}
+            assert {f"Find in {kind}", f"Edit {kind} metadata"} <= palette
+            assert f"Find in {other}" not in palette
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(h.app.screen, HelpScreen)
+            does = {binding_id: description for _keys, description, binding_id in h.app.screen.rows}
+            assert does["find"] == f"Find in {kind}" and does["edit_owner_metadata"] == f"Edit {kind} metadata"
+            assert not [d for d in does.values() if "thread/conversation" in d or f"in {other}" in d]

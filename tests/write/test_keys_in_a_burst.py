@@ -126,3 +126,72 @@ async def test_two_answers_in_one_burst_answer_once(make_harness):
         burst(h.app, "d", "d")  # discard, twice: the second must not close the browser under it
         await h.settle(pilot)
         assert isinstance(h.app.screen, BrowserScreen) and h.app.is_running
+
+
+async def test_c_and_the_message_in_one_burst_send_the_whole_message(make_harness):
+    """`c` opens compose; the text right behind it lands in the field, not on the browser's keys."""
+    h = make_harness(open_thread=EMPTY)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        burst(h.app, "c", *"Is it shipped yet?", "ctrl+s")
+        await h.settle(pilot)
+        sent = [m.text async for m in h.client.iter_messages(EMPTY, order="asc")]
+        assert sent == ["Is it shipped yet?"], h.notices()
+        assert h.store.order == "desc"  # the s of "Is" did not toggle the order
+
+
+async def test_a_key_that_opens_a_field_and_the_text_in_one_burst_fill_that_field(make_harness):
+    from textual.widgets import Input
+
+    from tui.screens.find import FindScreen
+    from tui.screens.prompt import InputPrompt
+
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        for key, kind in (("slash", InputPrompt), ("f", InputPrompt), ("o", InputPrompt), ("ctrl+f", FindScreen)):
+            burst(h.app, key, *"refund")
+            await h.settle(pilot)
+            assert isinstance(h.app.screen, kind) and h.app.screen.query_one(Input).value == "refund", key
+            await pilot.press("escape")
+            await h.settle(pilot)
+
+
+async def test_ctrl_n_and_a_pair_in_one_burst_fill_the_new_row(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("e")
+        await h.settle(pilot)
+        rows = h.app.screen.query_one("KeyValueEditor")
+        before = rows.pairs()
+        burst(h.app, "ctrl+n", *"a", "tab", *"1", "ctrl+n", *"b")
+        await h.settle(pilot)
+        assert rows.pairs() == [*before, ("a", "1"), ("b", "")]
+
+
+async def test_keys_before_c_in_the_burst_act_first(make_harness):
+    """The keys behind `c` wait for compose; the ones before it still act first, in order."""
+    h = make_harness(open_thread=ORDER_BOT)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        store = h.store
+        burst(h.app, "s", "c", *"hi")
+        await h.settle(pilot)
+        assert store.order == "asc" and h.app.screen.query_one("#compose-text").text == "hi"
+        await pilot.press("escape")
+        await h.settle(pilot)
+        await pilot.press("d")  # the draft: discard
+        await h.settle(pilot)
+        burst(h.app, "q", "c")
+        await h.settle(pilot)
+        assert not h.app.is_running
+
+
+async def test_c_refused_by_a_read_only_profile_leaves_the_keys_behind_it_to_the_browser(make_harness):
+    h = make_harness(open_thread=ORDER_BOT, read_only=True)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        burst(h.app, "c", "s")
+        await h.settle(pilot)
+        assert h.store.order == "asc" and any("off" in n for n in h.notices())

@@ -6,23 +6,22 @@ runs in workers that await the session.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 
-from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 
-from tui.api.errors import ThreadscopeError
 from tui.api.models import Item, Message
 from tui.config import Settings
-from tui.inert import one_line
 from tui.screens.feedback import copy_text, report
 from tui.screens.find import FindKeys
 from tui.screens.navigation import OpenMigrated, OpenThread, ShowLedger
 from tui.screens.prompt import InputPrompt
+from tui.screens.write_keys import WriteKeys
 from tui.session import ConversationSource, LoadFailed, Notice, Session, SessionEvent
 from tui.store import BrowserStore, Change
 from tui.widgets.key_bar import KeyBar
@@ -42,6 +41,7 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
+OPENS_A_FIELD = {"compose", "search", "filter", "open_thread", "find"}  # actions: see on_key
 NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
 
 
@@ -52,7 +52,7 @@ def list_rows(width: int, height: int) -> int:
     return panes if width >= NARROW_BELOW else panes * 2 // 5 - 1
 
 
-class BrowserScreen(FindKeys, Screen):
+class BrowserScreen(FindKeys, WriteKeys, Screen):
     """One thread's messages or one conversation's items, paged; every key of CONTRACT §4."""
 
     DEFAULT_CSS = """
@@ -103,6 +103,8 @@ class BrowserScreen(FindKeys, Screen):
         self.search_term: str | None = None
         self.poll_timer = None  # the auto-refresh interval, when configured
         self._detail_due = False  # a detail render is queued for after the next paint
+        self.opening = False  # a key that opens a field is on its way to the app (on_key)
+        self.rerouted: weakref.WeakSet[events.Key] = weakref.WeakSet()
         session.store.subscribe(self._on_store_change)
         session.subscribe(self._on_session_event)
 
@@ -122,6 +124,15 @@ class BrowserScreen(FindKeys, Screen):
     @property
     def is_conversation(self) -> bool:
         return isinstance(self.session.source, ConversationSource)
+
+    def describe_key(self, binding: Binding) -> str:
+        """What a key does, in the words of what is open: "Find in conversation" in a conversation."""
+        kind = self.session.source.kind
+        if binding.id == "find":
+            return f"Find in {kind}"
+        if binding.id == "edit_owner_metadata":
+            return f"Edit {kind} metadata"
+        return binding.description
 
     def _nothing_selected(self) -> None:
         self.notify(f"No {self.noun} selected.", severity="warning", markup=False)
@@ -146,6 +157,29 @@ class BrowserScreen(FindKeys, Screen):
         self.run_page(self._first_load)
         if self.settings.auto_refresh > 0:
             self.poll_timer = self.set_interval(self.settings.auto_refresh, self.poll_newest)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right behind one that opens a field (c, /, f, o, ctrl+f) were routed here when
+        they arrived, before it acted: they go back to the app, behind it, to be routed anew. The
+        opening actions await their screen, which focuses its field at once, so they land there."""
+        if event in self.rerouted:  # came back: nothing was opened (read-only, a refusal)
+            self.opening = False
+            return
+        if self.opening or not self.is_current:
+            event.stop()
+            # Made by the app, as a key it read: one made here would stop bubbling at this screen.
+            self.app.call_later(self._reroute, event.key, event.character)
+            return
+        active = self.active_bindings.get(event.key)
+        self.opening = active is not None and active.binding.action in OPENS_A_FIELD
+
+    def _reroute(self, key: str, character: str | None) -> None:
+        again = events.Key(key, character)
+        self.rerouted.add(again)
+        self.app.post_message(again)
+
+    def on_screen_resume(self) -> None:
+        self.opening = False
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -278,7 +312,7 @@ class BrowserScreen(FindKeys, Screen):
     def action_toggle_order(self) -> None:
         self.session.toggle_order()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         if not self.session.source.entries_have_metadata:
             self.notify("Items carry no metadata to filter on; / searches the loaded items.", severity="warning",
                         markup=False)
@@ -296,7 +330,7 @@ class BrowserScreen(FindKeys, Screen):
             assert isinstance(parsed, dict)
             self.run_page(lambda: self.session.set_filter(parsed))
 
-        self.app.push_screen(
+        await self.app.push_screen(
             InputPrompt("Show only messages whose metadata has all of these pairs", value=current,
                         placeholder="key=value key2=value2", hint="Empty clears the filter.", check=check),
             apply,
@@ -355,13 +389,13 @@ class BrowserScreen(FindKeys, Screen):
             choices = copy_choices(message, base, settings.workspace)
         self.app.push_screen(CopyMenu(choices), done)
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         def apply(term: str | None) -> None:
             if term:
                 self.search_term = term
                 self.jump_to_match(term)
 
-        self.app.push_screen(
+        await self.app.push_screen(
             InputPrompt(f"Search the loaded {self.noun}s (text, ids{', metadata' if self.noun == 'message' else ''})",
                         value=self.search_term or "",
                         hint="Enter jumps to the next match; / again to search again."),
@@ -391,7 +425,7 @@ class BrowserScreen(FindKeys, Screen):
         position = ids.index(target.id) + 1
         self.notify(f"Match {position} of {len(found)} for {term!r}.", timeout=2, markup=False)
 
-    def action_open_thread(self) -> None:
+    async def action_open_thread(self) -> None:
         """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
         word = "item" if self.session.source.kind == "conversation" else "message"
 
@@ -403,7 +437,7 @@ class BrowserScreen(FindKeys, Screen):
             else:
                 self.run_page(lambda: self.session.jump_to(value))
 
-        self.app.push_screen(
+        await self.app.push_screen(
             InputPrompt(f"Open a thread or conversation by id, or jump to a {word} of this one",
                         placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
                         hint=f"A {word} id opens the page around it, highlighted."),
@@ -419,136 +453,3 @@ class BrowserScreen(FindKeys, Screen):
 
     def action_open_migrated(self) -> None:
         self.post_message(OpenMigrated(self.thread_id))
-
-    # -- write flows -------------------------------------------------------------------------
-
-    def _read_only(self) -> bool:
-        if self.settings.read_only:
-            self.notify(f"Edits, compose, delete and undo are off: {self.settings.read_only_reason()}.",
-                        severity="warning", markup=False)
-            return True
-        return False
-
-    def action_edit_metadata(self) -> None:
-        message = self.store.selected
-        if isinstance(message, Item) or (message is None and self.is_conversation):
-            self._offer_owner_edit()
-            return
-        if message is None:
-            self._nothing_selected()
-            return
-        if self._read_only():
-            return
-        from tui.screens.metadata_editor import MetadataEditor
-
-        self.app.push_screen(MetadataEditor(self.session.writes, message))  # a save updates the store itself
-
-    def _offer_owner_edit(self) -> None:
-        """`e` on an item: items carry no metadata; the conversation's is one key away."""
-        from tui.screens.choice import ChoiceScreen
-
-        def answered(choice: str | None) -> None:
-            if choice == "edit":
-                self.action_edit_owner_metadata()
-
-        self.app.push_screen(
-            ChoiceScreen("Items carry no metadata", Text(
-                f"The Conversations API keeps metadata on the conversation, not on its items.\n"
-                f"E edits the metadata of {self.thread_id}."),
-                [("E", "Edit the conversation's metadata", "edit"), ("b", "Back", "back")], cancel_value="back"),
-            answered,
-        )
-
-    def action_edit_owner_metadata(self) -> None:
-        if not self._read_only():
-            self.open_owner_editor()
-
-    @work(exclusive=True, group="owner")
-    async def open_owner_editor(self) -> None:
-        """`E`: read the thread or conversation now, then edit its metadata in the same modal."""
-        from tui.screens.metadata_editor import MetadataEditor
-
-        try:
-            owner = await self.session.read_owner()
-        except ThreadscopeError as exc:
-            report(self.app, exc, f"Could not read {self.thread_id}; nothing was changed.")
-            return
-        self.app.push_screen(MetadataEditor(self.session.owner_writes, owner))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "delete_item" and not self.is_conversation:
-            return False  # a thread's messages cannot be deleted: no key for it there
-        return True
-
-    def action_delete_item(self) -> None:
-        if not self.is_conversation:  # reachable from the palette, which does not ask check_action
-            self.notify("D deletes conversation items; a thread's messages cannot be deleted.", severity="warning",
-                        markup=False)
-            return
-        item = self.store.selected
-        if item is None:
-            self._nothing_selected()
-            return
-        if self._read_only():
-            return
-        from tui.screens.choice import ChoiceScreen
-
-        def answered(choice: str | None) -> None:
-            if choice == "delete":
-                self.run_delete()
-
-        self.app.push_screen(ChoiceScreen(f"Delete item {item.id}?", delete_warning(item, self.settings.journal_path),
-                                          [("d", "Delete", "delete"), ("k", "Keep it", "keep")], cancel_value="keep"),
-                             answered)
-
-    @work(exclusive=True, group="delete")
-    async def run_delete(self) -> None:
-        from tui.session import Deleted
-
-        outcome = await self.session.delete_selected()
-        if isinstance(outcome, Deleted):
-            kept = f" Its JSON is kept in {self.settings.journal_path}." if outcome.entry else ""
-            self.notify(f"Deleted {outcome.item.id}.{kept}", timeout=6, markup=False)
-        else:
-            report(self.app, outcome.error, outcome.headline)
-
-    def action_compose(self) -> None:
-        if self._read_only():
-            return
-        from tui.screens.compose import ComposeScreen
-
-        def done(created: Message | None) -> None:
-            if created is not None:
-                self.run_page(lambda: self.session.show_created(created))
-
-        self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
-
-    def action_undo_edit(self) -> None:
-        if not self._read_only():
-            self.run_undo()
-
-    @work(exclusive=True, group="undo")
-    async def run_undo(self) -> None:
-        from tui.journal import UndoRefused
-
-        try:
-            restored = await self.session.undo_last_edit()
-        except UndoRefused as exc:
-            self.notify(str(exc), severity="warning", timeout=8, markup=False)
-            return
-        except ThreadscopeError as exc:
-            report(self.app, exc)
-            return
-        self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
-
-
-def delete_warning(item: Item, journal_path) -> Text:
-    """What the delete confirmation says: which item, its first line, and where its JSON stays."""
-
-    body = Text()
-    body.append(f"{item.role or '?'}: ", style="bold")
-    body.append(one_line(item.text, 200) or "(no text)")
-    body.append("\n\nThe server cannot undo this and the item cannot be re-created with its id.\n")
-    body.append("Its JSON is kept in the journal", style="bold")
-    body.append(f" ({journal_path.name} in the data directory; the notice after deleting gives the full path).")
-    return body

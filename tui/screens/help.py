@@ -19,7 +19,8 @@ from tui.widgets.key_bar import KeyBar
 
 
 def key_rows(declared: Iterable[Iterable[BindingType]], keymap: Mapping[str, str],
-             display: Callable[[Binding], str]) -> list[tuple[str, str, str]]:
+             display: Callable[[Binding], str],
+             describe: Callable[[Binding], str] = lambda binding: binding.description) -> list[tuple[str, str, str]]:
     """(keys, what they do, binding id) for the bindings nodes declare, after the user's keymap.
 
     `declared`: each node's BINDINGS, nearest first (screen, then app). Only bindings with an id
@@ -37,7 +38,7 @@ def key_rows(declared: Iterable[Iterable[BindingType]], keymap: Mapping[str, str
         for key, binding in bindings_map:
             if not binding.description or not binding.id or (key in taken and not binding.priority):
                 continue
-            keys, _ = grouped.setdefault(binding.id, ([], binding.description))
+            keys, _ = grouped.setdefault(binding.id, ([], describe(binding)))
             shown = display(binding)
             if shown not in keys:
                 keys.append(shown)

@@ -23,6 +23,12 @@ class Key(NamedTuple):
 PINNED = ("help", "quit")  # binding ids
 
 
+def key_description(screen: Screen, binding: Binding) -> str:
+    """What a key does as `screen` words it: a screen may say it for what it shows (its `describe_key`)."""
+    describe = getattr(screen, "describe_key", None)
+    return describe(binding) if describe is not None else binding.description
+
+
 class KeyBar(Widget, can_focus=False):
     """The keys Textual's Footer would show, drawn as one line and redrawn only when they change.
 
@@ -85,14 +91,15 @@ class KeyBar(Widget, can_focus=False):
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if binding.action in ("command_palette", "app.command_palette"):
                 if app.ENABLE_COMMAND_PALETTE and palette is None:
-                    palette = Key(binding.key, app.get_key_display(binding), binding.description, enabled)
+                    palette = Key(binding.key, app.get_key_display(binding), key_description(self.screen, binding),
+                                  enabled)
                 continue
             if not binding.show or binding.action in actions:
                 continue
             actions.add(binding.action)
             rank = declared.get(binding.action, len(declared))
-            shown.append((rank, Key(binding.key, app.get_key_display(binding), binding.description, enabled,
-                                    pinned=binding.id in PINNED)))
+            shown.append((rank, Key(binding.key, app.get_key_display(binding), key_description(self.screen, binding),
+                                    enabled, pinned=binding.id in PINNED)))
         shown.sort(key=lambda ranked: ranked[0])
         return tuple(key for _rank, key in shown), palette
 
