@@ -6,10 +6,9 @@ runs in workers that await the session.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Awaitable, Callable
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -41,7 +40,6 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
-OPENS_A_FIELD = {"compose", "search", "filter", "open_thread", "find"}  # actions: see on_key
 NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
 
 
@@ -103,8 +101,6 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.search_term: str | None = None
         self.poll_timer = None  # the auto-refresh interval, when configured
         self._detail_due = False  # a detail render is queued for after the next paint
-        self.opening = False  # a key that opens a field is on its way to the app (on_key)
-        self.rerouted: weakref.WeakSet[events.Key] = weakref.WeakSet()
         session.store.subscribe(self._on_store_change)
         session.subscribe(self._on_session_event)
 
@@ -157,29 +153,6 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.run_page(self._first_load)
         if self.settings.auto_refresh > 0:
             self.poll_timer = self.set_interval(self.settings.auto_refresh, self.poll_newest)
-
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed right behind one that opens a field (c, /, f, o, ctrl+f) were routed here when
-        they arrived, before it acted: they go back to the app, behind it, to be routed anew. The
-        opening actions await their screen, which focuses its field at once, so they land there."""
-        if event in self.rerouted:  # came back: nothing was opened (read-only, a refusal)
-            self.opening = False
-            return
-        if self.opening or not self.is_current:
-            event.stop()
-            # Made by the app, as a key it read: one made here would stop bubbling at this screen.
-            self.app.call_later(self._reroute, event.key, event.character)
-            return
-        active = self.active_bindings.get(event.key)
-        self.opening = active is not None and active.binding.action in OPENS_A_FIELD
-
-    def _reroute(self, key: str, character: str | None) -> None:
-        again = events.Key(key, character)
-        self.rerouted.add(again)
-        self.app.post_message(again)
-
-    def on_screen_resume(self) -> None:
-        self.opening = False
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -312,7 +285,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     def action_toggle_order(self) -> None:
         self.session.toggle_order()
 
-    async def action_filter(self) -> None:
+    def action_filter(self) -> None:
         if not self.session.source.entries_have_metadata:
             self.notify("Items carry no metadata to filter on; / searches the loaded items.", severity="warning",
                         markup=False)
@@ -330,7 +303,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             assert isinstance(parsed, dict)
             self.run_page(lambda: self.session.set_filter(parsed))
 
-        await self.app.push_screen(
+        self.app.push_screen(
             InputPrompt("Show only messages whose metadata has all of these pairs", value=current,
                         placeholder="key=value key2=value2", hint="Empty clears the filter.", check=check),
             apply,
@@ -389,13 +362,13 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             choices = copy_choices(message, base, settings.workspace)
         self.app.push_screen(CopyMenu(choices), done)
 
-    async def action_search(self) -> None:
+    def action_search(self) -> None:
         def apply(term: str | None) -> None:
             if term:
                 self.search_term = term
                 self.jump_to_match(term)
 
-        await self.app.push_screen(
+        self.app.push_screen(
             InputPrompt(f"Search the loaded {self.noun}s (text, ids{', metadata' if self.noun == 'message' else ''})",
                         value=self.search_term or "",
                         hint="Enter jumps to the next match; / again to search again."),
@@ -425,7 +398,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         position = ids.index(target.id) + 1
         self.notify(f"Match {position} of {len(found)} for {term!r}.", timeout=2, markup=False)
 
-    async def action_open_thread(self) -> None:
+    def action_open_thread(self) -> None:
         """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
         word = "item" if self.session.source.kind == "conversation" else "message"
 
@@ -437,7 +410,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             else:
                 self.run_page(lambda: self.session.jump_to(value))
 
-        await self.app.push_screen(
+        self.app.push_screen(
             InputPrompt(f"Open a thread or conversation by id, or jump to a {word} of this one",
                         placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
                         hint=f"A {word} id opens the page around it, highlighted."),

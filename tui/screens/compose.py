@@ -84,7 +84,7 @@ class ComposeScreen(PairFormActions, FormModal):
         area.styles.height = max(3, min(12, area.outer_size.height + self.spare_lines()))
 
     def on_mount(self) -> None:
-        self.set_focus(self.query_one("#compose-text", TextArea))  # now, not scheduled: keys may be right behind
+        self.query_one("#compose-text", TextArea).focus()
         self.revalidate()
 
     def has_unsaved(self) -> bool:

@@ -82,12 +82,11 @@ class FindScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = False
-        # Focus now, not scheduled: keys typed right behind ctrl+f are routed as soon as this returns.
         if self.session.found.matches or self.running():
             self.show_found(rebuild=True)
-            self.set_focus(self.query_one(OptionList))
+            self.query_one(OptionList).focus()
         else:
-            self.set_focus(self.query_one(Input))
+            self.query_one(Input).focus()
 
     # -- told by the browser's worker -------------------------------------------------------
 
@@ -170,12 +169,12 @@ class FindKeys:
         noun = self.session.store.noun
         return found.position_label(match, noun) if match else f"{noun} {make_inert(short_id(around))}…"
 
-    async def action_find(self) -> None:
+    def action_find(self) -> None:
         def done(entry_id: str | None) -> None:
             if entry_id is not None:
                 self.run_page(lambda: self.session.jump_to(entry_id))
 
-        await self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
+        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
 
     def start_find(self, query: Query, text: str) -> None:
         found = self.session.new_find(text)  # the pane starts afresh now, not when the worker first runs

@@ -46,7 +46,7 @@ class InputPrompt(ModalScreen[str | None]):
     def on_mount(self) -> None:
         field = self.query_one(Input)
         field.cursor_blink = False
-        self.set_focus(field)  # now, not scheduled: keys typed right behind the key that opened it follow
+        field.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -109,8 +109,7 @@ class WriteKeys:
         else:
             report(self.app, outcome.error, outcome.headline)
 
-    async def action_compose(self) -> None:
-        """Awaits the screen: keys right behind `c` reach its text field (BrowserScreen.on_key)."""
+    def action_compose(self) -> None:
         if self._read_only():
             return
         from tui.screens.compose import ComposeScreen
@@ -119,7 +118,7 @@ class WriteKeys:
             if created is not None:
                 self.run_page(lambda: self.session.show_created(created))
 
-        await self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
+        self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
 
     def action_undo_edit(self) -> None:
         if not self._read_only():
