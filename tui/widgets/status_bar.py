@@ -57,7 +57,10 @@ class StatusBar(Static):
             if (compact or short_id) and where.startswith(("thread_", "conv_")) and len(where) > 16:
                 where = where[:15] + "…"
             text.append(f" {'·' if parts.get('family') else '│'} {make_inert(where)}")
-        if parts["position"]:
+        # Nothing shown yet and a page on its way: "no messages" would be untrue, and at 80
+        # columns it would push the loading mark off the line.
+        nothing_yet = parts["loading"] and parts["position"].startswith("no ")
+        if parts["position"] and not nothing_yet:
             position = parts["position"]
             if compact:
                 position = re.sub(r"^(messages|items) (?=\d)", "", position).replace(" · more below", " ↓").replace(" · more above", " ↑")
