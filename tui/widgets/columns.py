@@ -22,18 +22,19 @@ def cut_middle(text: str, width: int) -> str:
     if width <= 1:
         return ELLIPSIS[:width]
     tail_cells = (width - 1) // 2
-    head_cells = width - 1 - tail_cells
-    head, used = "", 0
-    for char in text:
-        if used + cell_len(char) > head_cells:
-            break
-        head, used = head + char, used + cell_len(char)
-    tail, used = "", 0
-    for char in reversed(text):
-        if used + cell_len(char) > tail_cells:
-            break
-        tail, used = char + tail, used + cell_len(char)
+    head = _leading(text, width - 1 - tail_cells)
+    tail = _leading(text[::-1], tail_cells)[::-1]
     return f"{head}{ELLIPSIS}{tail}"
+
+
+def _leading(text: str, cells: int) -> str:
+    """The longest start of `text` that fits in `cells` cells (wide characters count two)."""
+    used = 0
+    for n, char in enumerate(text):
+        used += cell_len(char)
+        if used > cells:
+            return text[:n]
+    return text
 
 
 def fit(natural: dict[str, int], available: int, shrink: list[tuple[str, int]]) -> dict[str, int]:
