@@ -4,9 +4,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from textual.color import Color
 
 from tui.config import resolve_settings
 from tui.theming import DEFAULT_THEME, ThemeFileError, bundled_themes_dir, load_theme_file, load_themes
+from tui.widgets.message_list import contrast_ratio
 
 BUNDLED = sorted((Path(__file__).parents[2] / "themes").glob("*.toml"))
 
@@ -121,13 +123,7 @@ async def test_starting_in_a_theme_paints_what_switching_to_it_does(make_harness
 
 
 def _contrast(a: str, b: str) -> float:
-    def luminance(colour: str) -> float:
-        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
+    return contrast_ratio(Color.parse(a), Color.parse(b))
 
 
 ROLES = ("role-user", "role-assistant", "role-system", "role-developer")

@@ -45,6 +45,12 @@ def _luminance(colour: Color) -> float:
     return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
 
 
+def contrast_ratio(a: Color, b: Color) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def readable(colour: str, background: str | None, ratio: float = 3.0) -> bool:
     """True unless both are plain RGB colours with less than `ratio` contrast (ANSI colours are the terminal's)."""
     try:
@@ -53,8 +59,7 @@ def readable(colour: str, background: str | None, ratio: float = 3.0) -> bool:
         return True
     if fg.ansi is not None or bg.ansi is not None:
         return True
-    light, dark = sorted((_luminance(fg), _luminance(bg)), reverse=True)
-    return (light + 0.05) / (dark + 0.05) >= ratio
+    return contrast_ratio(fg, bg) >= ratio
 
 
 def role_styles(theme: Theme) -> dict[str, str]:
