@@ -81,8 +81,7 @@ class ThreadscopeApp(App):
 
     def on_ready(self) -> None:
         # Textual's Ready: the first frame is on screen and start-up's long-lived objects all exist.
-        if self.FREEZE_START_UP_HEAP:
-            gc_policy.freeze_start_up_heap()
+        gc_policy.after_first_paint(freeze=self.FREEZE_START_UP_HEAP)
 
     def on_mount(self) -> None:
         if self.settings.keymap:
