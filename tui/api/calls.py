@@ -85,7 +85,8 @@ def decode_json(body: bytes) -> Any:
     library, which has the last word.
     """
     try:
-        return pydantic_core.from_json(body)
+        # Keys repeat on every object of a page, values (ids, text) seldom: caching values only costs.
+        return pydantic_core.from_json(body, cache_strings="keys")
     except ValueError:
         try:
             return json.loads(body)  # UnicodeDecodeError is a ValueError too
