@@ -133,3 +133,11 @@ async def test_a_malformed_page_midway_is_a_protocol_error_and_leaves_no_file(tm
     else:
         raise AssertionError("the export went on past a malformed page")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_what_orjson_refuses_or_writes_otherwise_is_written_as_json_dumps_would():
+    from tui.export import _json_bytes
+
+    for item in ({"n": 2**70, "m": -(2**64)}, {"x": float("nan"), "y": float("-inf"), "z": None},
+                 {"deep": [[[[{"a": "null"}]]]]}, {"big": 1e300, "neg": -0.0}):
+        assert _json_bytes(item) == json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
