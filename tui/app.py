@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -17,11 +18,12 @@ from tui.config import Settings, save_preference
 from tui.ledger import ThreadLedger
 from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
-from tui.screens.choice import ChoiceScreen, QuitQuestion
 from tui.screens.feedback import report
-from tui.screens.form import FormModal
 from tui.session import Session, source_for
 from tui.widgets.key_bar import key_description
+
+if TYPE_CHECKING:
+    from tui.screens.form import FormModal
 
 textual_fixes.apply()
 
@@ -217,6 +219,8 @@ class ThreadscopeApp(App):
         """`N`: ask whether to create a thread or a conversation, then create it and open it."""
         from rich.text import Text
 
+        from tui.screens.choice import ChoiceScreen
+
         def answered(choice: str | None) -> None:
             if choice == "thread":
                 self.create_thread()
@@ -290,6 +294,8 @@ class ThreadscopeApp(App):
     def action_quit(self) -> None:
         """Quit, or first ask when that would interrupt a migration or drop an edit not yet sent."""
         from rich.text import Text
+
+        from tui.screens.choice import QuitQuestion  # its dialogs load when first asked
 
         if isinstance(self.screen, QuitQuestion):
             self.exit()  # its second ctrl+c; other questions (a stale edit, a diff) hold an edit not yet sent

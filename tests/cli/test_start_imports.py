@@ -5,7 +5,11 @@ import subprocess
 import sys
 
 NOT_AT_START = ("tui.emulator", "tui.migrate", "tui.screens.pending", "tui.screens.metadata_editor",
-                "tui.screens.ledger", "textual.widgets._text_area", "uvicorn", "starlette", "sqlite3", "tomlkit")
+                "tui.screens.ledger", "textual.widgets._text_area", "uvicorn", "starlette", "sqlite3", "tomlkit",
+                # dialogs and panes the browser pushes on a key: each loads when first asked for
+                "tui.screens.find", "tui.screens.prompt", "tui.screens.choice", "tui.screens.form",
+                "tui.screens.copy_menu", "tui.screens.help", "tui.screens.compose",
+                "tui.find", "tui.session.writes")  # find and the write flows load when first used
 
 # The app opened on a thread, its server a mock answering one empty page; run headless until idle.
 OPEN_A_THREAD = """

@@ -17,9 +17,8 @@ from textual.screen import Screen
 from tui.api.models import Item, Message
 from tui.config import Settings
 from tui.screens.feedback import copy_text, report
-from tui.screens.find import FindKeys
+from tui.screens.find_keys import FindKeys
 from tui.screens.navigation import OpenMigrated, OpenThread, ShowLedger
-from tui.screens.prompt import InputPrompt
 from tui.screens.write_keys import WriteKeys
 from tui.session import ConversationSource, LoadFailed, Notice, Session, SessionEvent
 from tui.store import BrowserStore, Change
@@ -298,6 +297,8 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             parsed = parse_filter(value)
             return parsed if isinstance(parsed, str) else None
 
+        from tui.screens.prompt import InputPrompt  # prompts load when first asked for
+
         def apply(value: str | None) -> None:
             if value is None:
                 return
@@ -365,6 +366,8 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.app.push_screen(CopyMenu(choices), done)
 
     def action_search(self) -> None:
+        from tui.screens.prompt import InputPrompt
+
         def apply(term: str | None) -> None:
             if term:
                 self.search_term = term
@@ -403,6 +406,8 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     def action_open_thread(self) -> None:
         """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
         word = "item" if self.session.source.kind == "conversation" else "message"
+
+        from tui.screens.prompt import InputPrompt
 
         def done(value: str | None) -> None:
             if not value:

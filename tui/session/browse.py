@@ -6,18 +6,21 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Conversation, Item, Message, Thread
-from tui.find import Match, Query, find_in
 from tui.journal import EditJournal, undo_last_edit
 from tui.session.cache import PageCache, Reads
 from tui.session.found import Found, collect
 from tui.session.jump import admits, build_around, entry_word, fetch_around
 from tui.session.source import ConversationSource, Entry, Owner, Page, Source
-from tui.session.writes import ComposeFlow, Deleted, DeleteFailed, MetadataWrites, OwnerWrites, delete_item
 from tui.store import BrowserStore
+
+if TYPE_CHECKING:  # find and the write flows load when first used: reading a thread needs none of them
+    from tui.find import Match, Query
+    from tui.session.writes import ComposeFlow, Deleted, DeleteFailed, MetadataWrites, OwnerWrites
 
 
 def flipped(order: str) -> str:
@@ -90,12 +93,24 @@ class Session:
         self.heading = 1  # the way the last step went: the prefetch reads ahead that way
         self.journal = journal
         self.on_seen = on_seen  # told the most entries one page showed, whenever that grows
-        self.writes = MetadataWrites(source, journal, self.message_saved, sending=self.cache.clear)
-        self.owner_writes = OwnerWrites(source, journal, self.owner_saved)
         self.owner: Owner | None = None  # the thread or conversation as last read (for `E`)
         self._listeners: list[Callable[[SessionEvent], None]] = []
         self._seen = -1  # so the first page shown, even an empty one, is told: the id exists
         self.found = Found()  # the last find over the whole thread, for its pane and `]` / `[`
+
+    @cached_property
+    def writes(self) -> MetadataWrites:
+        """Metadata saves of this thread's messages or conversation's items."""
+        from tui.session.writes import MetadataWrites
+
+        return MetadataWrites(self.source, self.journal, self.message_saved, sending=self.cache.clear)
+
+    @cached_property
+    def owner_writes(self) -> OwnerWrites:
+        """Metadata saves of the thread or conversation itself."""
+        from tui.session.writes import OwnerWrites
+
+        return OwnerWrites(self.source, self.journal, self.owner_saved)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -206,6 +221,8 @@ class Session:
 
     def find(self, query: Query, progress: Callable[[int], object] | None = None) -> AsyncIterator[Match]:
         """Every entry of the whole thread or conversation that `query` matches, oldest first, as found."""
+        from tui.find import find_in
+
         return find_in(self.source.client, self.source.id, query, progress=progress)
 
     def new_find(self, text: str) -> Found:
@@ -333,10 +350,14 @@ class Session:
         return self.owner
 
     def compose_flow(self) -> ComposeFlow:
+        from tui.session.writes import ComposeFlow
+
         return ComposeFlow(self.source)
 
     async def delete_selected(self) -> Deleted | DeleteFailed:
         """`D`: delete the highlighted item (its JSON journaled first), then show the page without it."""
+        from tui.session.writes import Deleted, delete_item
+
         item = self.store.selected
         if not isinstance(self.source, ConversationSource) or not isinstance(item, Item):
             raise RuntimeError("only a conversation's items can be deleted")

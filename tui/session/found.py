@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tui.find import Match
+if TYPE_CHECKING:  # tui.find loads with the first find, not with every open thread
+    from tui.find import Match
 
 
 @dataclass

@@ -8,12 +8,15 @@ guard as the editor); if it holds something else, the edit is reported with what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.journal import EditJournal, JournalEntry
 from tui.session.source import source_for
-from tui.session.writes import MetadataWrites, OwnerWrites, SaveOutcome
+
+if TYPE_CHECKING:
+    from tui.session.writes import MetadataWrites, SaveOutcome
 
 LANDED, NOT_LANDED, CHANGED, UNKNOWN = "landed", "not landed", "changed", "unknown"
 
@@ -32,6 +35,8 @@ class PendingCheck:
 
 
 def writes_for(client: DashScopeClient, journal: EditJournal, entry: JournalEntry) -> MetadataWrites:
+    from tui.session.writes import MetadataWrites, OwnerWrites  # only when the journal holds a pending edit
+
     source = source_for(client, entry.thread_id)
     if entry.target in ("thread", "conversation"):
         return OwnerWrites(source, journal, lambda _owner: None)

@@ -1,0 +1,73 @@
+"""The browser's side of find (mixed into BrowserScreen): the pane itself loads when first opened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from tui.api.errors import ThreadscopeError
+from tui.inert import make_inert
+from tui.screens.feedback import report
+from tui.widgets.message_list import short_id
+
+if TYPE_CHECKING:
+    from tui.find import Query
+    from tui.session.found import Found
+
+
+class FindKeys:
+    """The browser's side of find: `ctrl+f` opens the pane, the find runs in the browser's worker,
+    `]` / `[` step through its matches. Mixed into BrowserScreen (it has `session` and `run_page`)."""
+
+    def around_label(self) -> str | None:
+        """The entry a jump landed on: its position when a find counted it, else its short id."""
+        around = self.session.store.around
+        if around is None:
+            return None
+        found = self.session.found
+        match = next((m for m in found.matches if m.id == around), None)
+        noun = self.session.store.noun
+        return found.position_label(match, noun) if match else f"{noun} {make_inert(short_id(around))}…"
+
+    def action_find(self) -> None:
+        from tui.screens.find import FindScreen  # not imported at start: most runs never open it
+
+        def done(entry_id: str | None) -> None:
+            if entry_id is not None:
+                self.run_page(lambda: self.session.jump_to(entry_id))
+
+        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
+
+    def start_find(self, query: Query, text: str) -> None:
+        found = self.session.new_find(text)  # the pane starts afresh now, not when the worker first runs
+        self._find_changed()
+        self.run_find(query, found)
+
+    @work(exclusive=True, group="find")
+    async def run_find(self, query: Query, found: Found) -> None:
+        """The find streams here, not in its pane: `]` / `[` go on working once the pane is closed."""
+        try:
+            await self.session.run_find(query, found, self._find_changed)
+        except ThreadscopeError as exc:
+            report(self.app, exc)
+
+    def find_running(self) -> bool:
+        return any(w.node is self and w.group == "find" and not w.is_finished for w in self.workers)
+
+    def cancel_find(self) -> None:
+        self.workers.cancel_group(self, "find")
+
+    def _find_changed(self) -> None:
+        from tui.screens.find import FindScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, FindScreen):
+                found = self.session.found
+                screen.show_found(rebuild=found.done)
+
+    def action_next_match(self) -> None:
+        self.run_page(lambda: self.session.step_match(1))
+
+    def action_prev_match(self) -> None:
+        self.run_page(lambda: self.session.step_match(-1))
