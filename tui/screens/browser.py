@@ -40,6 +40,11 @@ def parse_filter(text: str) -> dict[str, str] | str:
     return result
 
 
+def is_owner_id(value: str) -> bool:
+    """True for a thread's or a conversation's id (`o` opens it), False for a message's or item's (a jump)."""
+    return value.startswith(("thread_", "conv_"))
+
+
 NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
 
 
@@ -101,6 +106,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.search_term: str | None = None
         self.poll_timer = None  # the auto-refresh interval, when configured
         self._detail_due = False  # a detail render is queued for after the next paint
+        self.open_prompt: InputPrompt | None = None  # `o`'s, kept once made (see _open_prompt)
         session.store.subscribe(self._on_store_change)
         session.subscribe(self._on_session_event)
 
@@ -400,22 +406,35 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
 
     def action_open_thread(self) -> None:
         """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
-        word = "item" if self.session.source.kind == "conversation" else "message"
-
         def done(value: str | None) -> None:
-            if not value:
-                return
-            if value.startswith(("thread_", "conv_")):
+            if value and is_owner_id(value):
                 self.post_message(OpenThread(value))
-            else:
-                self.run_page(lambda: self.session.jump_to(value))
 
-        self.app.push_screen(
-            InputPrompt(f"Open a thread or conversation by id, or jump to a {word} of this one",
-                        placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
-                        hint=f"A {word} id opens the page around it, highlighted."),
-            done,
-        )
+        self.app.push_screen(self._open_prompt(), done)
+
+    def _open_prompt(self) -> InputPrompt:
+        """`o`'s prompt, made once and kept installed while this browser lives.
+
+        Closing a kept prompt repaints the browser; closing a new one removes its widgets and
+        lays the whole browser out again, in the frame that paints the page a jump brings.
+        """
+        if self.open_prompt is None:
+            word = self.noun
+
+            def jump(value: str) -> None:  # as the id is entered, not once the prompt has closed
+                if not is_owner_id(value):
+                    self.run_page(lambda: self.session.jump_to(value))
+
+            self.open_prompt = InputPrompt(
+                f"Open a thread or conversation by id, or jump to a {word} of this one",
+                placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
+                hint=f"A {word} id opens the page around it, highlighted.", submit=jump)
+            self.app.install_screen(self.open_prompt, f"open-prompt-{id(self)}")
+        return self.open_prompt
+
+    def on_unmount(self) -> None:
+        if self.open_prompt is not None and self.app.uninstall_screen(self.open_prompt) is not None:
+            self.open_prompt.remove()
 
     # -- migration (tui/screens/migrate.py) ----------------------------------------------------
 

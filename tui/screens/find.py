@@ -64,10 +64,10 @@ class FindScreen(Screen[str | None]):
     ]
 
     def __init__(self, session: Session, start: Callable[[Query, str], None], cancel: Callable[[], None],
-                 running: Callable[[], bool]) -> None:
+                 running: Callable[[], bool], jump: Callable[[str], None]) -> None:
         super().__init__()
         self.session = session
-        self.start, self.cancel, self.running = start, cancel, running
+        self.start, self.cancel, self.running, self.jump = start, cancel, running, jump
         self.word = "item" if session.source.kind == "conversation" else "message"
         self.shown = 0  # results already in the list
         self.showing: Found | None = None  # the find they came from (a new find starts the list afresh)
@@ -140,7 +140,9 @@ class FindScreen(Screen[str | None]):
         event.stop()
         found = self.session.found
         found.current = event.option_index
-        self.dismiss(found.matches[event.option_index].id)
+        entry_id = found.matches[event.option_index].id
+        self.jump(entry_id)  # before the pane closes: the requests need not wait for the browser's repaint
+        self.dismiss(entry_id)
 
     def action_close(self) -> None:
         """Escape: a running find stops at once; the pane closes (ctrl+f shows what was found)."""
@@ -170,11 +172,11 @@ class FindKeys:
         return found.position_label(match, noun) if match else f"{noun} {make_inert(short_id(around))}…"
 
     def action_find(self) -> None:
-        def done(entry_id: str | None) -> None:
-            if entry_id is not None:
-                self.run_page(lambda: self.session.jump_to(entry_id))
+        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running,
+                                        self.jump_to_found))
 
-        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
+    def jump_to_found(self, entry_id: str) -> None:
+        self.run_page(lambda: self.session.jump_to(entry_id))
 
     def start_find(self, query: Query, text: str) -> None:
         found = self.session.new_find(text)  # the pane starts afresh now, not when the worker first runs
