@@ -110,7 +110,7 @@ async def test_a_dialog_shows_its_own_keys_over_the_screens_below(make_harness):
 
 
 async def test_keys_say_conversation_in_a_conversation_and_thread_in_a_thread(make_harness):
-    """The bar, help (?) and the palette word the find and E keys for what is open."""
+    """The bar, help (?) and the palette word the find, E and c keys for what is open."""
     from tui.emulator.demo_conversations import SUPPORT_CHAT
     from tui.screens.help import HelpScreen
 
@@ -129,4 +129,6 @@ async def test_keys_say_conversation_in_a_conversation_and_thread_in_a_thread(ma
             assert isinstance(h.app.screen, HelpScreen)
             does = {binding_id: description for _keys, description, binding_id in h.app.screen.rows}
             assert does["find"] == f"Find in {kind}" and does["edit_owner_metadata"] == f"Edit {kind} metadata"
+            # c opens the form titled "New item" in a conversation (any role), "Compose" a user message.
+            assert does["compose"] == ("New item" if kind == "conversation" else "Compose")
             assert not [d for d in does.values() if "thread/conversation" in d or f"in {other}" in d]

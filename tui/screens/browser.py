@@ -134,6 +134,8 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             return f"Find in {kind}"
         if binding.id == "edit_owner_metadata":
             return f"Edit {kind} metadata"
+        if binding.id == "compose" and self.is_conversation:
+            return "New item"  # the form's own title: a conversation takes items of any role
         return binding.description
 
     def _nothing_selected(self) -> None:
