@@ -64,3 +64,13 @@ async def test_a_jump_from_the_kept_prompt_lands_each_time(make_harness):
             await pilot.press("enter")
             await h.settle(pilot)
             assert h.store.selected_id == target and target in [m.id for m in h.store.page]
+
+
+async def test_quitting_with_the_open_prompt_up_is_clean(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await pilot.press("o", *"message_")
+        await pilot.pause()
+        assert isinstance(h.app.screen, InputPrompt)
+    assert h.app.return_code in (None, 0)  # closing the app with the prompt on top raised (ScreenStackError)

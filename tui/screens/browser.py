@@ -435,8 +435,11 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         return self.open_prompt
 
     def on_unmount(self) -> None:
-        if self.open_prompt is not None and self.app.uninstall_screen(self.open_prompt) is not None:
-            self.open_prompt.remove()
+        prompt = self.open_prompt
+        if prompt is None or prompt in self.app.screen_stack:  # the app is closing with it open: it goes too
+            return
+        if self.app.uninstall_screen(prompt) is not None:
+            prompt.remove()
 
     # -- migration (tui/screens/migrate.py) ----------------------------------------------------
 
