@@ -11,7 +11,9 @@
    pilot on a 2,500-message thread served by `threadscope serve`, as a ratio of the budget
    (50 ms, 16 ms): the first paint that shows the new page in the list, or the highlight on
    its new row. The detail pane follows a frame later (its Markdown a few frames later
-   still); when all of it was painted is reported too;
+   still); when all of it was painted is reported too. Without a goal: 4a on serve again,
+   in a fresh process like the goal's, without the TUI's one garbage-collector policy
+   (tui/gc_policy.py), to show what it is worth on the production path;
 5. RSS after paging through a long thread vs after its first page (the TUI process only:
    the emulator runs as `threadscope serve` in another process);
 20c. 4a on a 2,500-item conversation on serve;
@@ -160,15 +162,21 @@ def goal_cold_start(runs: int) -> list[Result]:
     ]
 
 
-def make_harness(base_url: str | None, page_size: int, open_thread: str):
-    """The app as `threadscope open THREAD --base-url BASE` builds it (no base: the embedded demo), in a pilot."""
+def make_harness(base_url: str | None, page_size: int, open_thread: str, *, freeze_start_up_heap: bool = True):
+    """The app as `threadscope open THREAD --base-url BASE` builds it (no base: the embedded demo), in a pilot.
+
+    `freeze_start_up_heap=False`: the same app without tui/gc_policy.py's freeze, for the row that shows its effect.
+    """
     from tui.app import ThreadscopeApp
     from tui.backend import build_client
     from tui.config import resolve_settings
 
     settings = resolve_settings(base_url=base_url, api_key=KEY) if base_url else resolve_settings()
     settings.page_size = page_size
-    return ThreadscopeApp(settings, build_client(settings), open_thread=open_thread)
+    app_class = ThreadscopeApp
+    if not freeze_start_up_heap:
+        app_class = type("UnfrozenThreadscopeApp", (ThreadscopeApp,), {"FREEZE_START_UP_HEAP": False})
+    return app_class(settings, build_client(settings), open_thread=open_thread)
 
 
 async def settle(app, pilot) -> None:
@@ -220,12 +228,12 @@ class PaintProbe:
         self.started = self.shown = None
 
 
-async def key_latencies(base_url: str | None, thread_id: str, pages: int, *,
-                        moves: int = 5) -> tuple[PaintProbe, PaintProbe]:
+async def key_latencies(base_url: str | None, thread_id: str, pages: int, *, moves: int = 5,
+                        freeze_start_up_heap: bool = True) -> tuple[PaintProbe, PaintProbe]:
     """`n` (then `p`, walking there and back) `pages` times, each followed by `moves` presses of `j`."""
     from tui.widgets.message_list import MessageList
 
-    app = make_harness(base_url, 50, thread_id)
+    app = make_harness(base_url, 50, thread_id, freeze_start_up_heap=freeze_start_up_heap)
     page_probe, move_probe = PaintProbe(), PaintProbe()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -317,6 +325,24 @@ def goal_keys(tmp: str, quick: bool) -> list[Result]:
             + key_results(on_demo, "on the embedded demo", with_goal=False))
 
 
+def keys_without_freeze(tmp: str, quick: bool) -> Result:
+    """4a on serve as in goal_keys, but the app without the start-up freeze: the evidence for tui/gc_policy.py."""
+    db = Path(tmp) / "keys-unfrozen.sqlite3"
+    thread_id, _ = seed_thread(db, 2_500)
+    with served(db) as base:
+        probes = asyncio.run(key_latencies(base, thread_id, 60 if quick else 180, freeze_start_up_heap=False))
+    return key_results(probes, "on serve without the start-up GC freeze (tui/gc_policy.py)", with_goal=False)[0]
+
+
+def in_fresh_process(quick: bool) -> Result:
+    """keys_without_freeze in a process of its own: the policy acts once per process, this one's has acted."""
+    argv = [sys.executable, __file__, "--without-gc-freeze", *(["--quick"] if quick else [])]
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"4a without the start-up freeze failed:\n{proc.stderr[-2000:]}")
+    return Result(**json.loads(proc.stdout.splitlines()[-1]))
+
+
 def goal_memory(tmp: str, quick: bool) -> Result:
     total = 20_000 if quick else 100_000
     db = Path(tmp) / "walk.sqlite3"
@@ -375,8 +401,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", metavar="GOALS")
+    parser.add_argument("--without-gc-freeze", action="store_true", help="only the row 4a without tui/gc_policy.py")
     args = parser.parse_args()
-    quick, only = args.quick, parse_only(args.only)
+    quick, only = args.quick, (set() if args.without_gc_freeze else parse_only(args.only))
     results: list[Result] = []
     if "3" in only:
         # 21 interleaved runs, not 7: on this noisy VM two back-to-back medians of 21 gave 1.52× and 1.67×.
@@ -386,8 +413,11 @@ def main() -> None:
         os.environ["THREADSCOPE_CONFIG_DIR"] = f"{tmp}/config"
         os.environ["TEXTUAL_ANIMATIONS"] = "none"
         os.environ.pop("DASHSCOPE_API_KEY", None)
+        if args.without_gc_freeze:
+            results.append(keys_without_freeze(tmp, quick))
         if "4" in only:
             results += goal_keys(tmp, quick)
+            results.insert(len(results) - 2, in_fresh_process(quick))  # after the rows on serve, before the demo's
         if "5" in only:
             results.append(goal_memory(tmp, quick))
         if "20c" in only:

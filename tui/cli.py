@@ -236,10 +236,12 @@ def main(ctx: click.Context) -> None:
 
 def run_tui(settings: Settings, thread_id: str | None, message_id: str | None = None) -> None:
     """Start the TUI on the ledger, or on one thread."""
-    from tui.app import ThreadscopeApp
-    from tui.backend import build_client
+    from tui import gc_policy
 
     async def session() -> None:
+        from tui.app import ThreadscopeApp
+        from tui.backend import build_client
+
         client = build_client(settings)
         try:
             await ThreadscopeApp(settings, client, open_thread=thread_id, open_message=message_id).run_async()
@@ -247,7 +249,8 @@ def run_tui(settings: Settings, thread_id: str | None, message_id: str | None = 
             await client.aclose()
 
     try:
-        asyncio.run(session())
+        with gc_policy.off_until_first_paint():  # the app's first paint turns it on again
+            asyncio.run(session())
     except KeyboardInterrupt:  # before the app owns the terminal (once it runs, ctrl+c is a key)
         echo("interrupted", err=True)
         sys.exit(130)
