@@ -7,6 +7,7 @@ runs in workers that await the session.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,6 +28,9 @@ from tui.widgets.message_detail import MessageDetail
 from tui.widgets.message_list import MessageList
 from tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from tui.screens.prompt import InputPrompt
+
 
 def parse_filter(text: str) -> dict[str, str] | str:
     """`key=value key2=value2` as a dict, or a message saying what is wrong."""
@@ -37,6 +41,11 @@ def parse_filter(text: str) -> dict[str, str] | str:
             return f"{part!r} is not key=value"
         result[key] = value
     return result
+
+
+def is_owner_id(value: str) -> bool:
+    """True for a thread's or a conversation's id (`o` opens it), False for a message's or item's (a jump)."""
+    return value.startswith(("thread_", "conv_"))
 
 
 NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
@@ -100,6 +109,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         self.search_term: str | None = None
         self.poll_timer = None  # the auto-refresh interval, when configured
         self._detail_due = False  # a detail render is queued for after the next paint
+        self.open_prompt: InputPrompt | None = None  # `o`'s, kept once made (see _open_prompt)
         session.store.subscribe(self._on_store_change)
         session.subscribe(self._on_session_event)
 
@@ -405,24 +415,40 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
 
     def action_open_thread(self) -> None:
         """`o`: another thread or conversation by id, or a message or item of this one (a jump)."""
-        word = "item" if self.session.source.kind == "conversation" else "message"
-
-        from tui.screens.prompt import InputPrompt
-
         def done(value: str | None) -> None:
-            if not value:
-                return
-            if value.startswith(("thread_", "conv_")):
+            if value and is_owner_id(value):
                 self.post_message(OpenThread(value))
-            else:
-                self.run_page(lambda: self.session.jump_to(value))
 
-        self.app.push_screen(
-            InputPrompt(f"Open a thread or conversation by id, or jump to a {word} of this one",
-                        placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
-                        hint=f"A {word} id opens the page around it, highlighted."),
-            done,
-        )
+        self.app.push_screen(self._open_prompt(), done)
+
+    def _open_prompt(self) -> InputPrompt:
+        """`o`'s prompt, made once and kept installed while this browser lives.
+
+        Closing a kept prompt repaints the browser; closing a new one removes its widgets and
+        lays the whole browser out again, in the frame that paints the page a jump brings.
+        """
+        if self.open_prompt is None:
+            from tui.screens.prompt import InputPrompt  # prompts load when first asked for
+
+            word = self.noun
+
+            def jump(value: str) -> None:  # as the id is entered, not once the prompt has closed
+                if not is_owner_id(value):
+                    self.run_page(lambda: self.session.jump_to(value))
+
+            self.open_prompt = InputPrompt(
+                f"Open a thread or conversation by id, or jump to a {word} of this one",
+                placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
+                hint=f"A {word} id opens the page around it, highlighted.", submit=jump)
+            self.app.install_screen(self.open_prompt, f"open-prompt-{id(self)}")
+        return self.open_prompt
+
+    def on_unmount(self) -> None:
+        prompt = self.open_prompt
+        if prompt is None or prompt in self.app.screen_stack:  # the app is closing with it open: it goes too
+            return
+        if self.app.uninstall_screen(prompt) is not None:
+            prompt.remove()
 
     # -- migration (tui/screens/migrate.py) ----------------------------------------------------
 

@@ -62,10 +62,10 @@ class FindScreen(Screen[str | None]):
     ]
 
     def __init__(self, session: Session, start: Callable[[Query, str], None], cancel: Callable[[], None],
-                 running: Callable[[], bool]) -> None:
+                 running: Callable[[], bool], jump: Callable[[str], None]) -> None:
         super().__init__()
         self.session = session
-        self.start, self.cancel, self.running = start, cancel, running
+        self.start, self.cancel, self.running, self.jump = start, cancel, running, jump
         self.word = "item" if session.source.kind == "conversation" else "message"
         self.shown = 0  # results already in the list
         self.showing: Found | None = None  # the find they came from (a new find starts the list afresh)
@@ -138,7 +138,9 @@ class FindScreen(Screen[str | None]):
         event.stop()
         found = self.session.found
         found.current = event.option_index
-        self.dismiss(found.matches[event.option_index].id)
+        entry_id = found.matches[event.option_index].id
+        self.jump(entry_id)  # before the pane closes: the requests need not wait for the browser's repaint
+        self.dismiss(entry_id)
 
     def action_close(self) -> None:
         """Escape: a running find stops at once; the pane closes (ctrl+f shows what was found)."""

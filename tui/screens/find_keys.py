@@ -33,11 +33,11 @@ class FindKeys:
     def action_find(self) -> None:
         from tui.screens.find import FindScreen  # not imported at start: most runs never open it
 
-        def done(entry_id: str | None) -> None:
-            if entry_id is not None:
-                self.run_page(lambda: self.session.jump_to(entry_id))
+        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running,
+                                        self.jump_to_found))
 
-        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running), done)
+    def jump_to_found(self, entry_id: str) -> None:
+        self.run_page(lambda: self.session.jump_to(entry_id))
 
     def start_find(self, query: Query, text: str) -> None:
         found = self.session.new_find(text)  # the pane starts afresh now, not when the worker first runs

@@ -14,7 +14,12 @@ from tui.widgets.key_bar import KeyBar
 
 
 class InputPrompt(ModalScreen[str | None]):
-    """Ask for one line; `check` returns an error to show (and keep the prompt open) or None."""
+    """Ask for one line; `check` returns an error to show (and keep the prompt open) or None.
+
+    `submit`, when given, is told the accepted line before the prompt closes: requests it
+    starts need not wait for the screen below to repaint. A prompt kept installed (shown
+    again and again) asks afresh each time.
+    """
 
     DEFAULT_CSS = """
     InputPrompt { align: center middle; }
@@ -26,13 +31,15 @@ class InputPrompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(self, title: str, *, value: str = "", placeholder: str = "", hint: str = "",
-                 check: Callable[[str], str | None] | None = None) -> None:
+                 check: Callable[[str], str | None] | None = None,
+                 submit: Callable[[str], object] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
         self.hint = hint
         self.check = check
+        self.submit = submit
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -48,6 +55,11 @@ class InputPrompt(ModalScreen[str | None]):
         field.cursor_blink = False
         field.focus()
 
+    def on_screen_resume(self) -> None:
+        """Shown (again): the line and the error start as new."""
+        self.query_one(Input).value = self.value
+        self.query_one("#prompt-error", Static).update("")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         value = event.value.strip()
@@ -55,6 +67,8 @@ class InputPrompt(ModalScreen[str | None]):
         if problem:
             self.query_one("#prompt-error", Static).update(problem)
             return
+        if self.submit is not None:
+            self.submit(value)
         self.dismiss(value)
 
     def action_cancel(self) -> None:

@@ -14,7 +14,7 @@ from tui.api.models import Conversation, Item, Message, Thread
 from tui.journal import EditJournal, undo_last_edit
 from tui.session.cache import PageCache, Reads
 from tui.session.found import Found, collect
-from tui.session.jump import admits, build_around, entry_word, fetch_around
+from tui.session.jump import admits, build_around, entry_word, fetch_around, fetch_sides, page_from
 from tui.session.source import ConversationSource, Entry, Owner, Page, Source
 from tui.store import BrowserStore
 
@@ -171,23 +171,28 @@ class Session:
         await self.first()
 
     async def show_around(self, entry_id: str) -> None:
-        """A full page holding `entry_id`, starting with it when enough entries follow it."""
+        """A full page holding `entry_id`, starting with it when enough entries follow it.
+
+        The entry and the entries on either side of it are asked for together: one round trip.
+        """
         store, order, size = self.store, self.store.order, self.store.page_size
         store.set_loading(True)
         stamp = self._stamp()
         try:
-            before = await self._fetch(PageRequest(flipped(order), entry_id), limit=size)
-            start = before.entries[0].id if before.entries else None
-            page = await self._fetch(PageRequest(order, start))
-            short = size - len(page.entries)
-            if short > 0 and not page.has_more and before.entries:
-                # Too few entries follow it: begin the page `short` entries earlier so it is full.
-                start = before.entries[short].id if len(before.entries) > short else None
-                page = await self._fetch(PageRequest(order, start))
+            entry, above, below = await fetch_sides(self.source, entry_id, order=order, above=size,
+                                                    below=size, metadata=store.filter or None)
+        except NotFoundError:  # it was deleted: the page on show stays, the selection on its first row
+            store.set_loading(False)
+            return
         except ThreadscopeError as exc:
             self._failed(exc)
             return
-        self._show(PageRequest(order, start), page, offset=None, keep=entry_id)
+        held = [entry] if admits(entry, store.filter) else []  # an edit may have taken it out of the filter
+        page = page_from(held, above, below, size)
+        self.request = PageRequest(order, page.after)
+        store.show_page(page.entries, can_prev=page.can_prev, can_next=page.can_next, offset=None,
+                        selected_id=entry_id)
+        self._saw(len(page.entries))
         self.shown, self.heading = stamp, 1
 
     async def jump_to(self, entry_id: str) -> bool:
@@ -479,10 +484,13 @@ class Session:
         if keep is None and entries:
             keep = entries[0].id if land is FIRST else entries[-1].id
         store.show_page(entries, can_prev=can_prev, can_next=can_next, offset=offset, selected_id=keep)
-        if len(entries) > self._seen:
-            self._seen = len(entries)
+        self._saw(len(entries))
+
+    def _saw(self, count: int) -> None:
+        if count > self._seen:
+            self._seen = count
             if self.on_seen is not None:
-                self.on_seen(len(entries))
+                self.on_seen(count)
 
     def _failed(self, error: ThreadscopeError) -> None:
         source = self.source

@@ -49,22 +49,42 @@ async def fetch_around(source: Source, entry_id: str, *, order: str, size: int,
     """
     room = size - 1
     above_limit, below_limit = room // 2 + 1, max(1, room - room // 2)  # the API's limit is at least 1
-    results = await asyncio.gather(
-        source.retrieve(entry_id),
-        source.list_page(limit=above_limit, order=flipped(order), after=entry_id, metadata=metadata),
-        source.list_page(limit=below_limit, order=order, after=entry_id, metadata=metadata),
-        return_exceptions=True,
-    )
-    for result in results:  # the retrieve's error first: "not found" says more than a refused cursor
-        if isinstance(result, BaseException):
-            raise result
-    entry, above, below = results
+    entry, above, below = await fetch_sides(source, entry_id, order=order, above=above_limit, below=below_limit,
+                                            metadata=metadata)
     wanted_above = taken_above(below, size)
     if above.has_more and len(above.entries) <= wanted_above:  # few below: the page reaches further up
         above = await source.list_page(limit=size, order=flipped(order), after=entry_id, metadata=metadata)
     elif below.has_more and len(below.entries) < room - min(len(above.entries), wanted_above):  # few above
         below = await source.list_page(limit=size, order=order, after=entry_id, metadata=metadata)
     return entry, above, below
+
+
+async def fetch_sides(source: Source, entry_id: str, *, order: str, above: int, below: int,
+                      metadata: dict[str, str] | None) -> tuple[Entry, Page, Page]:
+    """The entry, up to `above` entries above it (nearest first) and `below` below it: one round trip."""
+    results = await asyncio.gather(
+        source.retrieve(entry_id),
+        source.list_page(limit=above, order=flipped(order), after=entry_id, metadata=metadata),
+        source.list_page(limit=below, order=order, after=entry_id, metadata=metadata),
+        return_exceptions=True,
+    )
+    for result in results:  # the retrieve's error first: "not found" says more than a refused cursor
+        if isinstance(result, BaseException):
+            raise result
+    entry, above_page, below_page = results
+    return entry, above_page, below_page
+
+
+def page_from(held: list[Entry], above: Page, below: Page, size: int) -> Around:
+    """A page of up to `size` entries starting with `held` (the entry, or nothing), then those below it;
+    only when too few follow does it begin higher up, so that it is full."""
+    take_below = min(len(below.entries), size - len(held))
+    take_above = min(len(above.entries), size - len(held) - take_below)
+    entries = above.entries[:take_above][::-1] + held + below.entries[:take_below]
+    can_prev = take_above < len(above.entries) or above.has_more
+    can_next = take_below < len(below.entries) or below.has_more
+    after = above.entries[take_above].id if take_above < len(above.entries) else None
+    return Around(entries, can_prev, can_next, after)
 
 
 def taken_above(below: Page, size: int) -> int:
