@@ -80,11 +80,7 @@ def page_from(held: list[Entry], above: Page, below: Page, size: int) -> Around:
     only when too few follow does it begin higher up, so that it is full."""
     take_below = min(len(below.entries), size - len(held))
     take_above = min(len(above.entries), size - len(held) - take_below)
-    entries = above.entries[:take_above][::-1] + held + below.entries[:take_below]
-    can_prev = take_above < len(above.entries) or above.has_more
-    can_next = take_below < len(below.entries) or below.has_more
-    after = above.entries[take_above].id if take_above < len(above.entries) else None
-    return Around(entries, can_prev, can_next, after)
+    return assemble(held, above, take_above, below, take_below)
 
 
 def taken_above(below: Page, size: int) -> int:
@@ -98,7 +94,12 @@ def build_around(entry: Entry, above: Page, below: Page, size: int) -> Around:
     room = size - 1
     take_above = min(len(above.entries), taken_above(below, size))
     take_below = min(len(below.entries), room - take_above)
-    entries = above.entries[:take_above][::-1] + [entry] + below.entries[:take_below]
+    return assemble([entry], above, take_above, below, take_below)
+
+
+def assemble(held: list[Entry], above: Page, take_above: int, below: Page, take_below: int) -> Around:
+    """The page of `take_above` entries above `held` and `take_below` below it, in display order."""
+    entries = above.entries[:take_above][::-1] + held + below.entries[:take_below]
     can_prev = take_above < len(above.entries) or above.has_more
     can_next = take_below < len(below.entries) or below.has_more
     after = above.entries[take_above].id if take_above < len(above.entries) else None
