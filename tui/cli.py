@@ -23,6 +23,7 @@ from tui.api.validation import ValidationError, check_metadata
 from tui.base_url import base_url_problem, path_looks_wrong, shown_url, with_api_path
 from tui.cli_output import echo, print_detail, print_json, print_table
 from tui.config import ConfigError, Settings, resolve_settings
+from tui.ids import is_owner_id
 from tui.inert import make_inert
 
 GLOBAL_KEYS = ("base_url", "compat_base_url", "region", "workspace", "profile", "demo", "api_key")
@@ -263,7 +264,7 @@ def run_tui(settings: Settings, thread_id: str | None, message_id: str | None = 
               help="Open at the page around this message or item, highlighted.")
 def open_thread(thread_id: str, message_id: str | None) -> None:
     """Open the TUI on a thread (thread_…) or a conversation (conv_…); at MSG_ID with --message."""
-    if not thread_id.startswith(("thread_", "conv_")):
+    if not is_owner_id(thread_id):
         fail_usage(f"{thread_id!r} is not a thread or conversation id (they look like thread_<uuid> or conv_<id>)")
     if message_id is not None and not message_id.strip():
         fail_usage("--message needs a message or item id")
@@ -489,7 +490,7 @@ async def messages_update(
 async def export(client, settings: Settings, target_id: str, fmt: str, output: Path | None) -> None:
     """Every message of a thread (or item of a conversation, conv_…), oldest first, streamed page by page."""
     from tui.export import write_export
-    from tui.find import is_conversation
+    from tui.ids import is_conversation
 
     if output is not None and not output.resolve().parent.is_dir():
         fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")

@@ -17,7 +17,7 @@ import pydantic_core
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.api.models import Item, Message, parse_wire
-from tui.find import is_conversation
+from tui.ids import is_conversation
 from tui.inert import make_inert
 
 EXPORT_PAGE_SIZE = 100

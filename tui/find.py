@@ -17,6 +17,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tui.ids import is_conversation
+
 REGEX_PREFIX = "re:"
 SNIPPET_BEFORE = 30
 SNIPPET_WIDTH = 100
@@ -208,11 +210,6 @@ async def find(objects: AsyncIterable[Any], query: Query, *,
                         created if isinstance(created, int) and not isinstance(created, bool) else None, *found)
     if progress is not None:
         progress(position)
-
-
-def is_conversation(target_id: str) -> bool:
-    """Conversation ids start with `conv_`; anything else is taken for a thread id."""
-    return target_id.startswith("conv_")
 
 
 def find_in(client: Any, target_id: str, query: Query, *,

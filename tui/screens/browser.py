@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from tui.api.models import Item, Message
 from tui.config import Settings
+from tui.ids import is_owner_id
 from tui.screens.feedback import copy_text, report
 from tui.screens.find_keys import FindKeys
 from tui.screens.navigation import OpenMigrated, OpenThread, ShowLedger
@@ -41,11 +42,6 @@ def parse_filter(text: str) -> dict[str, str] | str:
             return f"{part!r} is not key=value"
         result[key] = value
     return result
-
-
-def is_owner_id(value: str) -> bool:
-    """True for a thread's or a conversation's id (`o` opens it), False for a message's or item's (a jump)."""
-    return value.startswith(("thread_", "conv_"))
 
 
 NARROW_BELOW = 100  # columns: a narrower terminal stacks the list above the detail pane
