@@ -15,6 +15,7 @@ from tui import gc_policy, textual_fixes
 from tui.api.client import DashScopeClient
 from tui.api.errors import ThreadscopeError
 from tui.config import Settings, save_preference
+from tui.ids import is_conversation
 from tui.ledger import ThreadLedger
 from tui.screens import navigation
 from tui.screens.browser import BrowserScreen
@@ -206,7 +207,7 @@ class ThreadscopeApp(App):
         conversation = self.ledger.linked_conversation(message.thread_id)
         if conversation:
             self.open_thread(conversation)
-        elif message.thread_id.startswith("conv_"):
+        elif is_conversation(message.thread_id):
             self.notify("This is a conversation: O opens the conversation a thread was migrated into.",
                         severity="warning", markup=False)
         else:

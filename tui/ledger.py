@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC
 from pathlib import Path
 
+from tui.ids import is_conversation
+
 
 @dataclass
 class LedgerEntry:
@@ -28,7 +30,7 @@ class LedgerEntry:
     @property
     def kind(self) -> str:
         """"conversation" for a conv_… id, else "thread" (the file keeps both under `thread_id`)."""
-        return "conversation" if self.thread_id.startswith("conv_") else "thread"
+        return "conversation" if is_conversation(self.thread_id) else "thread"
 
 
 def now_iso() -> str:

@@ -16,6 +16,7 @@ import click
 
 from tui.cli import current_settings, fail_usage, global_options, main, print_json, run_api
 from tui.config import Settings
+from tui.ids import is_conversation
 from tui.inert import make_inert
 
 
@@ -57,7 +58,7 @@ def _check_ids(thread_ids: tuple[str, ...], into: str | None) -> None:
     for thread_id in thread_ids:
         if not thread_id.startswith("thread_"):
             fail_usage(f"{thread_id!r} is not a thread id (they look like thread_<uuid>)")
-    if into is not None and not into.startswith("conv_"):
+    if into is not None and not is_conversation(into):
         fail_usage(f"--into {into!r} is not a conversation id (they look like conv_<uuid>)")
 
 

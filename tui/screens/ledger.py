@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.config import Settings
+from tui.ids import is_conversation
 from tui.inert import make_inert, one_line
 from tui.ledger import LedgerEntry, ThreadLedger
 from tui.screens.migrate import request_migration, sync_links
@@ -235,5 +236,5 @@ class LedgerScreen(Screen):
     def forget(self, thread_id: str) -> None:
         self.ledger.forget(thread_id)
         self.refresh_ledger()
-        kind = "conversation" if thread_id.startswith("conv_") else "thread"
+        kind = "conversation" if is_conversation(thread_id) else "thread"
         self.notify(f"Forgot {thread_id} (the {kind} itself is untouched).", timeout=3, markup=False)

@@ -11,6 +11,7 @@ from typing import NamedTuple, Protocol
 from tui.api.client import DashScopeClient
 from tui.api.models import Conversation, DeletedItem, Item, Message, Thread
 from tui.api.validation import ITEM_ROLES
+from tui.ids import is_conversation
 
 Entry = Message | Item  # one row of the browser
 Owner = Thread | Conversation  # what the entries belong to (its metadata is `E`'s)
@@ -127,6 +128,6 @@ class ConversationSource:
 
 def source_for(client: DashScopeClient, entry_id: str) -> ThreadSource | ConversationSource:
     """The source behind an id: `conv_…` is a conversation, anything else a thread."""
-    if entry_id.startswith("conv_"):
+    if is_conversation(entry_id):
         return ConversationSource(client, entry_id)
     return ThreadSource(client, entry_id)
