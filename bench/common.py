@@ -61,6 +61,11 @@ def median_of(runs: int, fn: Callable[[], float]) -> tuple[float, list[float]]:
     return statistics.median(samples), samples
 
 
+def rate_range(count: int, seconds: list[float]) -> str:
+    """The slowest and fastest of the runs' rates, e.g. "41k–65k msg/s": how far a median can be trusted."""
+    return f"{count / max(seconds) / 1000:,.0f}k–{count / min(seconds) / 1000:,.0f}k msg/s"
+
+
 def p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from common import KEY, ROOT, Result
+from common import KEY, ROOT, Result, rate_range
 from seed import NEEDLE
 
 # `threadscope grep` as its command runs it, reporting its resident set size when it prints its
@@ -79,7 +79,8 @@ def goal_grep(base: str, thread_id: str, total: int, expected: int, bare_fetch, 
     return [
         Result(f"22a grep {total:,} messages on serve: rate vs bare httpx fetch", grep_rate / bare_rate, "≥ 0.8×",
                grep_rate / bare_rate >= 0.8,
-               f"grep {grep_rate:,.0f} msg/s (incl. process start, {expected} matches), bare fetch {bare_rate:,.0f} msg/s"),
+               f"grep {grep_rate:,.0f} msg/s (incl. process start, {expected} matches), bare fetch {bare_rate:,.0f} msg/s "
+               f"({rate_range(total, grep_times)} and {rate_range(total, bare_times)} in {runs} runs)"),
         Result("22a grep RSS: after vs before", peak / before, "≤ 1.3×", peak / before <= 1.3,
                f"peak {peak / 2**20:.0f} MiB (at exit {after / 2**20:.0f} MiB) vs {before / 2**20:.0f} MiB "
                "at the first match (message 1, after the first page)"),

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import httpx  # noqa: E402
-from common import KEY, ROOT, Result, machine, median_of, parse_only, served  # noqa: E402
+from common import KEY, ROOT, Result, machine, median_of, parse_only, rate_range, served  # noqa: E402
 from conversations import goal_deep_items, goal_fetch_items  # noqa: E402
 from grepping import goal_grep  # noqa: E402
 from migration import goal_long_thread, goal_many_threads  # noqa: E402
@@ -214,7 +214,9 @@ def goal_export(base: str, tmp: Path, threads: dict[str, str], size: Sizes) -> l
     return [
         Result(f"6a export jsonl {size.export_big:,} messages: rate vs bare httpx fetch", rate_export / rate_bare,
                "≥ 0.8×", rate_export / rate_bare >= 0.8,
-               f"export {rate_export:,.0f} msg/s (incl. process start), bare fetch {rate_bare:,.0f} msg/s"),
+               f"export {rate_export:,.0f} msg/s (incl. process start), bare fetch {rate_bare:,.0f} msg/s "
+               f"({rate_range(size.export_big, [t for t, _ in big_runs])} and "
+               f"{rate_range(size.fetch, bare_runs)} in {len(bare_runs)} runs)"),
         Result(f"6b export RSS: {size.export_big:,} vs {size.export_small:,} messages", big_rss / small_rss,
                "≤ 1.3× (flat)", big_rss / small_rss <= 1.3,
                f"peak RSS {big_rss / 2**20:.0f} MiB vs {small_rss / 2**20:.0f} MiB"),
