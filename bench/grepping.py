@@ -62,7 +62,7 @@ def run_grep(base: str, thread_id: str) -> tuple[float, int, dict]:
 
 
 def goal_grep(base: str, thread_id: str, total: int, expected: int, bare_fetch, runs: int) -> list[Result]:
-    """`bare_fetch(base, thread_id)` → seconds: goal 1's bare httpx loop, run right after each grep."""
+    """`bare_fetch(base, thread_id)` → seconds: goal 1's bare httpx loop, run after each grep in a fresh process."""
     grep_times, bare_times, reports = [], [], []
     for _ in range(runs):
         seconds, matches, report = run_grep(base, thread_id)
