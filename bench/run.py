@@ -6,7 +6,8 @@ Starts `threadscope serve --api-key` on loopback, seeds what it needs through th
 bulk path, runs each benchmark several times and prints one line per goal: ratio, goal, met
 or missed. The machine is noisy: only ratios of medians within one run mean anything.
 A full run (neither option) rewrites bench/RESULTS.md. Goals 3, 4, 5, 20c and 22b are in
-bench/ui.py; 20a/20b in conversations.py, 21a/21b in migration.py, 22a in grepping.py.
+bench/ui.py (goal 3's floor app in floor_app.py); 20a/20b in conversations.py, 21a/21b in
+migration.py, 22a in grepping.py; the bare httpx fetch that 1b, 6a and 22a compare with in bare_fetch.py.
 """
 
 from __future__ import annotations
