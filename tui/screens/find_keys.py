@@ -21,14 +21,13 @@ class FindKeys:
     `]` / `[` step through its matches. Mixed into BrowserScreen (it has `session` and `run_page`)."""
 
     def around_label(self) -> str | None:
-        """The entry a jump landed on: its position when a find counted it, else its short id."""
-        around = self.session.store.around
-        if around is None:
+        """After a jump, the highlighted entry (not the one jumped to: `]`, `[`, `j` move on from it):
+        its position in the thread when a find places it, else its short id."""
+        store = self.session.store
+        if store.around is None:
             return None
-        found = self.session.found
-        match = next((m for m in found.matches if m.id == around), None)
-        noun = self.session.store.noun
-        return found.position_label(match, noun) if match else f"{noun} {make_inert(short_id(around))}…"
+        known = self.session.highlighted_position()
+        return known or f"{store.noun} {make_inert(short_id(store.selected_id or store.around))}…"
 
     def action_find(self) -> None:
         from tui.screens.find import FindScreen  # not imported at start: most runs never open it
