@@ -39,6 +39,22 @@ def now_iso() -> str:
     return now().astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+def entries_in(raw: dict) -> list[LedgerEntry]:
+    """The entries of a ledger document; malformed ones are skipped."""
+    threads = raw.get("threads")
+    known = set(LedgerEntry.__dataclass_fields__)
+    return [LedgerEntry(**{k: v for k, v in item.items() if k in known}) for item in threads
+            if isinstance(item, dict) and "thread_id" in item and "backend" in item] if isinstance(threads, list) else []
+
+
+def seeded_in(raw: dict) -> dict[str, list[str]]:
+    """Per backend, the ids `seed` ever added: one the user forgot is not added again."""
+    seeded = raw.get("seeded", {})
+    if not isinstance(seeded, dict):
+        return {}
+    return {b: [i for i in ids if isinstance(i, str)] for b, ids in seeded.items() if isinstance(ids, list)}
+
+
 class ThreadLedger:
     """The threads remembered for one backend, stored in one JSON file shared by every backend."""
 
@@ -60,23 +76,19 @@ class ThreadLedger:
             return {}
         return raw if isinstance(raw, dict) else {}
 
-    def _seeded(self) -> dict[str, list[str]]:
-        """Per backend, the ids `seed` ever added: one the user forgot is not added again."""
-        seeded = self._load_raw().get("seeded", {})
-        return {b: [i for i in ids if isinstance(i, str)] for b, ids in seeded.items() if isinstance(ids, list)} \
-            if isinstance(seeded, dict) else {}
+    def _read(self) -> tuple[list[LedgerEntry], dict[str, list[str]]]:
+        """The entries and, per backend, the ids `seed` ever added, from one read of the file.
+
+        One read: a change saved by another threadscope between two reads would otherwise be
+        half kept (its seeded ids without its entries).
+        """
+        raw = self._load_raw()
+        return entries_in(raw), seeded_in(raw)
 
     def _load_all(self) -> list[LedgerEntry]:
-        raw = self._load_raw()
-        entries = []
-        known = set(LedgerEntry.__dataclass_fields__)
-        for item in raw.get("threads", []) if isinstance(raw, dict) else []:
-            if isinstance(item, dict) and "thread_id" in item and "backend" in item:
-                entries.append(LedgerEntry(**{k: v for k, v in item.items() if k in known}))
-        return entries
+        return entries_in(self._load_raw())
 
-    def _save_all(self, entries: list[LedgerEntry], seeded: dict[str, list[str]] | None = None) -> None:
-        seeded = self._seeded() if seeded is None else seeded
+    def _save_all(self, entries: list[LedgerEntry], seeded: dict[str, list[str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         document = {"version": 1, "threads": [asdict(e) for e in entries]}
@@ -96,13 +108,13 @@ class ThreadLedger:
         return next((e for e in self.entries() if e.thread_id == thread_id), None)
 
     def _update(self, thread_id: str, change) -> LedgerEntry:
-        entries = self._load_all()
+        entries, seeded = self._read()
         entry = next((e for e in entries if e.backend == self.backend and e.thread_id == thread_id), None)
         if entry is None:
             entry = LedgerEntry(thread_id=thread_id, backend=self.backend)
             entries.append(entry)
         change(entry)
-        self._save_all(entries)
+        self._save_all(entries, seeded)
         return entry
 
     def record(
@@ -122,8 +134,7 @@ class ThreadLedger:
 
     def seed(self, threads: list[tuple[str, str]]) -> None:
         """Add known threads (the demo's) never added before, without touching the others."""
-        entries = self._load_all()
-        seeded = self._seeded()
+        entries, seeded = self._read()
         done = set(seeded.get(self.backend, []))
         have = {e.thread_id for e in entries if e.backend == self.backend}
         new = [(thread_id, label) for thread_id, label in threads if thread_id not in done]
@@ -155,5 +166,5 @@ class ThreadLedger:
 
     def forget(self, thread_id: str) -> None:
         """Drop a thread from the ledger (the thread itself is not touched)."""
-        entries = [e for e in self._load_all() if not (e.backend == self.backend and e.thread_id == thread_id)]
-        self._save_all(entries)
+        entries, seeded = self._read()
+        self._save_all([e for e in entries if not (e.backend == self.backend and e.thread_id == thread_id)], seeded)

@@ -83,3 +83,44 @@ def test_the_last_page_after_G_still_says_last():
     page = [Message(id=f"message_{i}", role="user", content=[], created_at=0, thread_id="thread_x") for i in range(3)]
     store.show_page(page, can_prev=True, can_next=False, offset=None, selected_id=None)
     assert store.position_label().startswith("last 3 messages ·")
+
+
+async def test_after_a_jump_the_status_follows_the_highlight_not_the_message_jumped_to(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        await find(h, pilot, "Step 123")  # Step 123 and Steps 1230–1239: message 1,240 is Step 1239
+        await h.settle(pilot)
+        await pilot.press("end", "enter")
+        await h.settle(pilot)
+        assert "around message 1,240 of 2,500 ·" in status(h)
+        await pilot.press("left_square_bracket")  # Step 1238, on the same page: no new jump
+        await h.settle(pilot)
+        assert h.browser.store.selected.text.startswith("Step 1238:")
+        assert "around message 1,239 of 2,500 ·" in status(h)
+        await pilot.press("k", "k")  # Step 1240, no match: placed by the matches on its page
+        await h.settle(pilot)
+        assert h.browser.store.selected.text.startswith("Step 1240:")
+        assert "around message 1,241 of 2,500 ·" in status(h)
+        await pilot.press("s")  # oldest first: the same rows the other way up, the same message
+        await h.settle(pilot)
+        assert "around message 1,241 of 2,500 · oldest first" in status(h)
+        await pilot.press("j")
+        await h.settle(pilot)
+        assert h.browser.store.selected.text.startswith("Step 1241:")
+        assert "around message 1,242 of 2,500 ·" in status(h)
+
+
+async def test_after_a_jump_by_id_the_status_names_the_highlighted_message(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        oldest = await oldest_ids(h)
+        await pilot.press("o")
+        await pilot.pause()
+        h.app.screen.query_one(Input).value = oldest[700]
+        await pilot.press("enter")
+        await h.settle(pilot)
+        await pilot.press("j")  # newest first: one older
+        await h.settle(pilot)
+        assert f"around message {short_id(oldest[699])}… · newest first" in status(h)

@@ -440,11 +440,11 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         return self.open_prompt
 
     def on_unmount(self) -> None:
-        prompt = self.open_prompt
-        if prompt is None or prompt in self.app.screen_stack:  # the app is closing with it open: it goes too
-            return
-        if self.app.uninstall_screen(prompt) is not None:
-            prompt.remove()
+        for kept in (self.open_prompt, self.find_pane):  # the screens made once for this browser
+            if kept is None or kept in self.app.screen_stack:  # the app is closing with it open: it goes too
+                continue
+            if self.app.uninstall_screen(kept) is not None:
+                kept.remove()
 
     # -- migration (tui/screens/migrate.py) ----------------------------------------------------
 

@@ -69,6 +69,8 @@ class FindScreen(Screen[str | None]):
         self.word = "item" if session.source.kind == "conversation" else "message"
         self.shown = 0  # results already in the list
         self.showing: Found | None = None  # the find they came from (a new find starts the list afresh)
+        self.complete = False  # the results were listed with the find's total
+        self.is_open = False  # pushed and not yet dismissed
 
     def compose(self) -> ComposeResult:
         source = self.session.source
@@ -80,11 +82,23 @@ class FindScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = False
-        if self.session.found.matches or self.running():
-            self.show_found(rebuild=True)
-            self.query_one(OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        """Opened (again, the pane is kept): the last find's query, its results as they are now, and
+        the cursor on its current match (`]` / `[` move it while the pane is closed)."""
+        if self.is_open:  # back from a screen over it (help, the palette): as the user left it
+            return
+        self.is_open = True
+        found = self.session.found
+        self.query_one(Input).value = found.text  # the query the results are for: a line never run is dropped
+        results = self.query_one(OptionList)
+        if found.text or self.running():
+            self.show_found(rebuild=found is not self.showing or (found.done and not self.complete))
         else:
-            self.query_one(Input).focus()
+            self.show_hint()
+        if found.current is not None and found.current < self.shown:
+            results.highlighted = found.current
+        (results if found.matches or self.running() else self.query_one(Input)).focus()
 
     # -- told by the browser's worker -------------------------------------------------------
 
@@ -98,6 +112,7 @@ class FindScreen(Screen[str | None]):
             highlighted = results.highlighted
             results.clear_options()
             self.shown = 0
+            self.complete = found.done  # the lines say "of 2,500" once the total is known
         new = found.matches[self.shown:]
         if new:
             results.add_options(result_line(found, match, self.word) for match in new)
@@ -111,9 +126,15 @@ class FindScreen(Screen[str | None]):
         self.show_progress()
 
     def show_progress(self) -> None:
+        self.say(self.session.found.progress_label(self.word))
+
+    def show_hint(self) -> None:
+        self.say(HINT)
+
+    def say(self, text: str, *, error: bool = False) -> None:
         progress = self.query_one("#find-progress", Static)
-        progress.set_class(False, "-error")
-        progress.update(self.session.found.progress_label(self.word))
+        progress.set_class(error, "-error")
+        progress.update(text)
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -126,9 +147,7 @@ class FindScreen(Screen[str | None]):
         try:
             query = parse_query(text)
         except FindError as exc:
-            progress = self.query_one("#find-progress", Static)
-            progress.set_class(True, "-error")
-            progress.update(str(exc).capitalize() + ".")
+            self.say(str(exc).capitalize() + ".", error=True)
             return
         self.start(query, text)
         self.query_one(OptionList).focus()
@@ -140,13 +159,17 @@ class FindScreen(Screen[str | None]):
         found.current = event.option_index
         entry_id = found.matches[event.option_index].id
         self.jump(entry_id)  # before the pane closes: the requests need not wait for the browser's repaint
-        self.dismiss(entry_id)
+        self.close(entry_id)
 
     def action_close(self) -> None:
         """Escape: a running find stops at once; the pane closes (ctrl+f shows what was found)."""
         if self.running():
             self.cancel()
-        self.dismiss(None)
+        self.close(None)
+
+    def close(self, result: str | None) -> None:
+        self.is_open = False
+        self.dismiss(result)
 
     def action_switch_focus(self) -> None:
         if self.query_one(Input).has_focus:

@@ -13,6 +13,7 @@ from tui.widgets.message_list import short_id
 
 if TYPE_CHECKING:
     from tui.find import Query
+    from tui.screens.find import FindScreen
     from tui.session.found import Found
 
 
@@ -21,20 +22,32 @@ class FindKeys:
     `]` / `[` step through its matches. Mixed into BrowserScreen (it has `session` and `run_page`)."""
 
     def around_label(self) -> str | None:
-        """The entry a jump landed on: its position when a find counted it, else its short id."""
-        around = self.session.store.around
-        if around is None:
+        """After a jump, the highlighted entry (not the one jumped to: `]`, `[`, `j` move on from it):
+        its position in the thread when a find places it, else its short id."""
+        store = self.session.store
+        if store.around is None:
             return None
-        found = self.session.found
-        match = next((m for m in found.matches if m.id == around), None)
-        noun = self.session.store.noun
-        return found.position_label(match, noun) if match else f"{noun} {make_inert(short_id(around))}…"
+        known = self.session.highlighted_position()
+        return known or f"{store.noun} {make_inert(short_id(store.selected_id or store.around))}…"
+
+    find_pane: FindScreen | None = None  # made when first asked for, then kept (see _find_pane)
 
     def action_find(self) -> None:
-        from tui.screens.find import FindScreen  # not imported at start: most runs never open it
+        self.app.push_screen(self._find_pane())
 
-        self.app.push_screen(FindScreen(self.session, self.start_find, self.cancel_find, self.find_running,
-                                        self.jump_to_found))
+    def _find_pane(self) -> FindScreen:
+        """The find pane, made once and kept installed while this browser lives, as `o`'s prompt is.
+
+        Closing a kept pane into a jump repaints the browser; closing a new one removed its
+        widgets and laid the whole browser out again. Reopened, it shows the last find.
+        """
+        if self.find_pane is None:
+            from tui.screens.find import FindScreen  # not imported at start: most runs never open it
+
+            self.find_pane = FindScreen(self.session, self.start_find, self.cancel_find, self.find_running,
+                                        self.jump_to_found)
+            self.app.install_screen(self.find_pane, f"find-pane-{id(self)}")
+        return self.find_pane
 
     def jump_to_found(self, entry_id: str) -> None:
         self.run_page(lambda: self.session.jump_to(entry_id))
@@ -59,12 +72,9 @@ class FindKeys:
         self.workers.cancel_group(self, "find")
 
     def _find_changed(self) -> None:
-        from tui.screens.find import FindScreen
-
-        for screen in self.app.screen_stack:
-            if isinstance(screen, FindScreen):
-                found = self.session.found
-                screen.show_found(rebuild=found.done)
+        pane = self.find_pane
+        if pane is not None and pane in self.app.screen_stack:  # a closed pane catches up when shown again
+            pane.show_found(rebuild=self.session.found.done)
 
     def action_next_match(self) -> None:
         self.run_page(lambda: self.session.step_match(1))

@@ -244,6 +244,29 @@ class Session:
 
         await collect(self.find(query, progress), found, changed)
 
+    def highlighted_position(self) -> str | None:
+        """Where the highlighted entry stands in the whole thread ("message 1,238 of 2,500"), or None.
+
+        Known when the last find counted it, or counted another entry of the page on show: an
+        unfiltered page is a run of consecutive entries, so the rows between tell the distance.
+        """
+        store, found = self.store, self.found
+        index = store.selected_index
+        if index is None or not found.matches:
+            return None
+        match = found.match_for(store.page[index].id)
+        if match is not None:
+            return found.position_label(match, store.noun)
+        if store.filter:  # a filtered page skips entries: its rows are no measure of distance
+            return None
+        towards_newer = 1 if store.order == "asc" else -1  # positions count from the oldest
+        for row, entry in enumerate(store.page):
+            known = found.match_for(entry.id)
+            if known is not None:
+                position = known.position + (index - row) * towards_newer
+                return found.label_at(position, store.noun) if position > 0 else None
+        return None
+
     async def step_match(self, step: int) -> bool:
         """`]` / `[`: the next or previous match of the last find, its page fetched if not on show."""
         match = self.found.step(step)

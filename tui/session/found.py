@@ -22,6 +22,8 @@ class Found:
     cancelled: bool = False
     error: str | None = None  # why the find stopped early (the server or the network failed)
     current: int | None = None  # index of the match last jumped to
+    by_id: dict[str, Match] = field(default_factory=dict, repr=False)  # filled as matches are asked for
+    indexed: int = field(default=0, repr=False)  # how many of `matches` are in `by_id`
 
     @property
     def total(self) -> int | None:
@@ -30,8 +32,18 @@ class Found:
 
     def position_label(self, match: Match, word: str = "message") -> str:
         """E.g. "message 1,204 of 2,500" (the total once known)."""
+        return self.label_at(match.position, word)
+
+    def label_at(self, position: int, word: str = "message") -> str:
         total = self.total
-        return f"{word} {match.position:,}" + (f" of {total:,}" if total is not None else "")
+        return f"{word} {position:,}" + (f" of {total:,}" if total is not None else "")
+
+    def match_for(self, entry_id: str) -> Match | None:
+        """The match of this entry, if the find found it (looked up, not searched: asked on every key)."""
+        for match in self.matches[self.indexed:]:  # matches only grow: index the new ones
+            self.by_id.setdefault(match.id, match)
+        self.indexed = len(self.matches)
+        return self.by_id.get(entry_id)
 
     def progress_label(self, word: str = "message") -> str:
         """The progress line: how far the find got and how many matched."""
