@@ -45,3 +45,40 @@ def test_opening_a_thread_loads_no_server_editor_ledger_or_migration_modules(tmp
                          env=env, check=True).stdout
     assert "shown: BrowserScreen True" in out  # the start really ran
     assert out.strip().endswith("loaded: []")
+
+
+# `threadscope open …` up to the moment the TUI would start: which command modules click loaded.
+PARSE_OPEN = """
+import sys
+import tui.cli
+
+def start(settings, thread_id, message_id=None):
+    print("start:", thread_id)
+
+tui.cli.run_tui = start
+tui.cli.main(["open", "thread_0123456789", "--base-url", "http://127.0.0.1:9/api/v1"], standalone_mode=False)
+print("loaded:", sorted(name for name in sys.argv[1:] if name in sys.modules))
+"""
+OTHER_COMMANDS = ("tui.cli_conversations", "tui.cli_grep", "tui.migrate_cli")
+
+
+def test_open_loads_no_other_commands_module(tmp_path):
+    env = {"THREADSCOPE_CONFIG_DIR": str(tmp_path / "config"), "THREADSCOPE_DATA_DIR": str(tmp_path / "data"),
+           "PATH": "", "DASHSCOPE_API_KEY": "k"}
+    out = subprocess.run([sys.executable, "-c", PARSE_OPEN, *OTHER_COMMANDS], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert "start: thread_0123456789" in out
+    assert out.strip().endswith("loaded: []")
+
+
+def test_help_still_lists_every_command_with_its_short_help():
+    from click.testing import CliRunner
+
+    from tui.cli import main
+
+    listed = CliRunner().invoke(main, ["--help"]).output.split("Commands:", 1)[1]
+    names = [line.split()[0] for line in listed.strip().splitlines()]
+    assert names == ["conversations", "export", "grep", "items", "messages", "migrate", "open", "serve", "threads"]
+    assert "grep           Find PATTERN in every message of a thread or item of a..." in listed
+    assert "migrate        Copy each THREAD into a conversation: resumable, nothing..." in listed
+    assert "items          List, read, add and delete the items of a conversation." in listed
