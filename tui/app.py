@@ -80,7 +80,15 @@ class ThreadscopeApp(App):
         name, warning = usable_theme(self, self.settings.theme)
         if warning:
             self.theme_warnings.append(warning)
-        self.theme = name
+        theme = self.get_theme(name)
+        if theme.dark and not theme.ansi:
+            # Dark and truecolour like Textual's default: set before anything is parsed (set_reactive, for
+            # constructors), its variables handed to the style sheet; the watcher would parse it all twice.
+            self.set_reactive(App.theme, name)
+            self.set_class(True, f"-theme-{name}", update=False)
+            self.stylesheet.set_variables(self.get_css_variables())
+        else:
+            self.theme = name  # light or ANSI themes change the ANSI colour mapping too: only the watcher does that
 
     def on_ready(self) -> None:
         # Textual's Ready: the first frame is on screen and start-up's long-lived objects all exist.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import json
 import os
 import sys
@@ -221,7 +222,31 @@ def _check_metadata_option(data: Any, hint: str) -> dict[str, str]:
 # -- the command group ---------------------------------------------------------------------
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands kept in other modules load when named (click's "Lazily Loading Subcommands"):
+    a start of the TUI parses no options of commands it does not run."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands  # command name -> "module.attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy_commands:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy_commands[cmd_name].rpartition(".")
+        return getattr(importlib.import_module(module), attribute)
+
+
+# Command groups kept in their own modules, each imported when its command is run (or --help lists it).
+LAZY_COMMANDS = {"conversations": "tui.cli_conversations.conversations", "items": "tui.cli_conversations.items",
+                 "grep": "tui.cli_grep.grep", "migrate": "tui.migrate_cli.migrate"}
+
+
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="threadscope")
 @global_options
 @click.pass_context
@@ -501,6 +526,3 @@ async def export(client, settings: Settings, target_id: str, fmt: str, output: P
         noun = "item" if is_conversation(target_id) else "message"
         echo(f"wrote {count} {noun}{'' if count == 1 else 's'} to {output}", err=True)
 
-
-# Command groups kept in their own modules: importing one registers its commands on `main`.
-from tui import cli_conversations, cli_grep, migrate_cli  # noqa: E402, F401

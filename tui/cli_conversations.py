@@ -1,6 +1,6 @@
 """`threadscope conversations …` and `threadscope items …`: the successor API from the shell (CONTRACT §2).
 
-Importing this module registers both groups on the `threadscope` command.
+tui.cli loads this module when either group is run or listed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from tui.api.validation import ITEM_ROLES
 from tui.cli import (
     check_writable,
     global_options,
-    main,
     metadata_from_options,
     print_saved_metadata,
     required_metadata,
@@ -39,7 +38,7 @@ def parse_items(given: tuple[str, ...]) -> list[dict[str, str]]:
 # -- conversations ---------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 @global_options
 def conversations() -> None:
     """Create, read, update and delete conversations (the successor of threads)."""
@@ -104,7 +103,7 @@ async def conversations_delete(client, settings: Settings, conversation_id: str,
 # -- items -------------------------------------------------------------------------------------
 
 
-@main.group()
+@click.group()
 @global_options
 def items() -> None:
     """List, read, add and delete the items of a conversation."""

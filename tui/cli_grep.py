@@ -1,7 +1,7 @@
 """`threadscope grep THREAD_OR_CONV PATTERN`: every matching message or item, in thread order, as found.
 
-Exit 0 with matches, 1 without, 2 on a usage error (like grep). Importing this module
-registers the command on `threadscope`.
+Exit 0 with matches, 1 without, 2 on a usage error (like grep). tui.cli loads this module
+when the command is run or listed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from tui.cli import fail_usage, global_options, main, metadata_from_options, run_api
+from tui.cli import fail_usage, global_options, metadata_from_options, run_api
 from tui.cli_output import echo, local_time, print_json
 from tui.config import Settings
 from tui.inert import make_inert
@@ -23,7 +23,7 @@ def _marked(snippet) -> str:
     return make_inert(before) + click.style(make_inert(hit), reverse=True) + make_inert(after)
 
 
-@main.command()
+@click.command()
 @global_options
 @click.argument("target_id", metavar="THREAD_OR_CONV")
 @click.argument("pattern")

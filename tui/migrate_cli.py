@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import click
 
-from tui.cli import current_settings, fail_usage, global_options, main, print_json, run_api
+from tui.cli import current_settings, fail_usage, global_options, print_json, run_api
 from tui.config import Settings
 from tui.ids import is_conversation
 from tui.inert import make_inert
@@ -84,7 +84,7 @@ def _report_notes(record: Any, result: Any) -> None:
                    + (f" and the metadata of {with_metadata} message(s)" if with_metadata else ""), err=True)
 
 
-@main.command()
+@click.command()
 @global_options
 @click.argument("thread_ids", nargs=-1, required=True, metavar="THREAD…")
 @click.option("--into", metavar="CONV", help="Append to this conversation instead of creating one per thread.")

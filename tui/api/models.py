@@ -39,6 +39,11 @@ def empty_list() -> list[Any]:
     return []
 
 
+# Models that opening a thread does not use build their validators when first used (pydantic's
+# defer_build); Message and MessagePage are built at import, as the first page needs them at once.
+BUILT_WHEN_USED = ConfigDict(defer_build=True)
+
+
 class WireModel(BaseModel):
     """Base of every wire model: unknown fields kept, `from`-style aliases accepted by name too."""
 
@@ -115,12 +120,16 @@ def ms_to_datetime(ms: int | float) -> datetime:
 class TextValue(WireModel):
     """`content[].text`: the text and its annotations (the key may be absent)."""
 
+    model_config = BUILT_WHEN_USED
+
     value: str = ""
     annotations: list[Any] | None = None
 
 
 class ContentItem(WireModel):
     """One element of a message's `content` array."""
+
+    model_config = BUILT_WHEN_USED
 
     type: str = "text"
     text: TextValue | None = None
@@ -235,6 +244,8 @@ class MetadataOwner(WireObject):
     update call replaces whole (each declares `created_at` and `metadata` itself, in the order
     the API sends its fields)."""
 
+    model_config = BUILT_WHEN_USED
+
     @property
     def created(self) -> datetime | None:
         """`created_at` as an aware UTC datetime, when the server sent one."""
@@ -249,6 +260,8 @@ class MetadataOwner(WireObject):
 class Thread(MetadataOwner):
     """A `thread` object."""
 
+    model_config = BUILT_WHEN_USED
+
     id: str
     object: str = "thread"
     created_at: int | None = None
@@ -258,6 +271,8 @@ class Thread(MetadataOwner):
 
 class DeletedThread(WireObject):
     """The answer to a thread delete."""
+
+    model_config = BUILT_WHEN_USED
 
     id: str
     object: str = "thread.deleted"
@@ -271,6 +286,8 @@ class DeletedThread(WireObject):
 class Conversation(MetadataOwner):
     """A `conversation` object (`created_at` in milliseconds, unlike OpenAI's seconds)."""
 
+    model_config = BUILT_WHEN_USED
+
     id: str
     object: str = "conversation"
     created_at: int | None = None
@@ -279,6 +296,8 @@ class Conversation(MetadataOwner):
 
 class Item(WireObject):
     """A conversation item: a `message` with a role and content parts `{"type", "text"}`."""
+
+    model_config = BUILT_WHEN_USED
 
     id: str
     type: str = "message"
@@ -307,12 +326,16 @@ class Item(WireObject):
 class ItemPage(WirePage):
     """A page of items: a list response, or the answer to create items (which has no `object`)."""
 
+    model_config = BUILT_WHEN_USED
+
     object: str | None = None
     data: list[Item]
 
 
 class DeletedConversation(WireObject):
     """The answer to a conversation delete."""
+
+    model_config = BUILT_WHEN_USED
 
     id: str
     object: str = "conversation.deleted"
@@ -321,6 +344,8 @@ class DeletedConversation(WireObject):
 
 class DeletedItem(WireObject):
     """The answer to an item delete."""
+
+    model_config = BUILT_WHEN_USED
 
     id: str
     object: str = "conversation.item.deleted"
