@@ -263,7 +263,7 @@ class MetadataEditor(PairFormActions, FormModal):
 
         self.app.push_screen(
             ChoiceScreen("Discard your changes?", Text("Your edit has not been saved. ctrl+o copies it first."),
-                         [("d", "Discard", "discard"), ("k", "Keep editing", "keep")], cancel_value="keep"),
+                         [("k", "Keep editing", "keep"), ("d", "Discard", "discard")], cancel_value="keep"),
             answered,
         )
 

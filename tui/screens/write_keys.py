@@ -95,7 +95,7 @@ class WriteKeys:
                 self.run_delete()
 
         self.app.push_screen(ChoiceScreen(f"Delete item {item.id}?", delete_warning(item, self.settings.journal_path),
-                                          [("d", "Delete", "delete"), ("k", "Keep it", "keep")], cancel_value="keep"),
+                                          [("k", "Keep it", "keep"), ("d", "Delete", "delete")], cancel_value="keep"),
                              answered)
 
     @work(exclusive=True, group="delete")
