@@ -180,3 +180,25 @@ async def test_the_module_function_without_an_owner_still_takes_the_newest_edit_
         assert restored.id == second.id and restored.metadata_dict == {"v": "0"}
         with pytest.raises(UndoRefused, match="^Nothing to undo: no saved metadata edit in the journal.$"):
             await undo_last_edit(client, journal)
+
+
+async def test_undo_of_a_given_entry_refuses_another_owners_and_one_undone_meanwhile(tmp_path):
+    """What the screen confirms is the entry it showed: not another owner's, and not once undone elsewhere."""
+    client = DashScopeClient(api_key="k", base_url="http://emulator.test/api/v1",
+                             transport=httpx.ASGITransport(app=create_app(tmp_path / "db.sqlite3")))
+    async with client:
+        mine = await client.create_thread(metadata={"v": "0"})
+        theirs = await client.create_thread(metadata={"v": "0"})
+        journal = EditJournal(tmp_path / "journal.jsonl", "test", run="earlier")
+        sessions = {t.id: Session(ThreadSource(client, t.id), journal=journal) for t in (mine, theirs)}
+        for thread in (mine, theirs):
+            await sessions[thread.id].owner_writes.save(thread.id, {"v": "0"}, {"v": "1"})
+        shown = sessions[theirs.id].last_edit()
+        with pytest.raises(UndoRefused, match=f"^Not undoing: that edit was made in {theirs.id}, not in this thread.$"):
+            await sessions[mine.id].undo_last_edit(shown)
+        await undo_last_edit(client, journal, theirs.id)  # another window undoes it first
+        with pytest.raises(UndoRefused, match=f"^Not undoing: the edit of the metadata of thread {theirs.id} "
+                                              "was undone meanwhile.$"):
+            await sessions[theirs.id].undo_last_edit(shown)
+        assert (await client.retrieve_thread(theirs.id)).metadata_dict == {"v": "0"}
+        assert (await client.retrieve_thread(mine.id)).metadata_dict == {"v": "1"}

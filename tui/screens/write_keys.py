@@ -169,7 +169,7 @@ def undo_warning(entry) -> Text:
     when = f"at {entry.at[:16].replace('T', ' ')} UTC" if entry.at else "earlier"
     body = Text(f"It was saved {when}, not in this session. "
                 "Undoing it sends this change:\n\n")
-    body.append_text(diff_text(entry.after, entry.before))
+    body.append_text(diff_text(entry.after, entry.before, removal_warning=False))
     return body
 
 
