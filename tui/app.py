@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ class ThreadscopeApp(App):
         self.theme_warnings: list[str] = []
         self.quit_when_settled = False  # asked to quit while a save was on its way
         self.leaving = False  # exit() was called
+        self.journal_run = uuid.uuid4().hex  # this run: `u` asks before undoing an edit an earlier run made
         self._register_themes()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -181,7 +183,8 @@ class ThreadscopeApp(App):
 
         size = self.settings.page_size
         return Session(source_for(self.client, thread_id), page_size=size if isinstance(size, int) else 20,
-                       journal=EditJournal(self.settings.journal_path, self.settings.backend_id), on_seen=seen)
+                       journal=EditJournal(self.settings.journal_path, self.settings.backend_id, self.journal_run),
+                       on_seen=seen)
 
     def show_ledger(self) -> None:
         from tui.screens.ledger import LedgerScreen

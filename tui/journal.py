@@ -19,6 +19,9 @@ from pathlib import Path
 
 from tui.api.client import DashScopeClient
 from tui.api.models import Conversation, Message, Thread
+from tui.inert import make_inert
+
+RUN = uuid.uuid4().hex  # this process: `u` asks before undoing an edit an earlier run made
 
 
 class UndoRefused(Exception):
@@ -46,6 +49,7 @@ class JournalEntry:
     target: str = "message"  # what the edit or delete was of: "message", "thread", "conversation" or "item"
     deleted: dict = field(default_factory=dict)  # a deleted item's JSON as the server last sent it
     history: list[str] = field(default_factory=list)
+    run: str = ""  # the process that wrote it (empty in records of earlier versions)
 
 
 def metadata_diff(before: dict[str, str], after: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
@@ -66,9 +70,10 @@ def describe_diff(before: dict[str, str], after: dict[str, str]) -> str:
 class EditJournal:
     """Append-only; the latest record for an entry id wins."""
 
-    def __init__(self, path: Path, backend: str = "") -> None:
+    def __init__(self, path: Path, backend: str = "", run: str = RUN) -> None:
         self.path = Path(path)
         self.backend = backend
+        self.run = run
 
     def _append(self, record: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +131,7 @@ class EditJournal:
         entry = JournalEntry(
             id=uuid.uuid4().hex, backend=self.backend, thread_id=thread_id, message_id=message_id,
             before=dict(before), after=dict(after), at=datetime.now(UTC).isoformat(timespec="seconds"), kind=kind,
-            target=target, deleted=dict(deleted or {}),
+            target=target, deleted=dict(deleted or {}), run=self.run,
         )
         record = {k: v for k, v in entry.__dict__.items() if k not in ("history", "error")}
         if target == "message":  # the records of message edits keep the shape earlier versions wrote
@@ -140,26 +145,45 @@ class EditJournal:
         self._append({"backend": self.backend, "state_of": entry.id, "state": state, "error": error,
                       "at": datetime.now(UTC).isoformat(timespec="seconds")})
 
-    def last_saved_edit(self) -> JournalEntry | None:
-        """The most recent saved edit that has not been undone."""
+    def last_saved_edit(self, owner_id: str | None = None) -> JournalEntry | None:
+        """The most recent saved edit that has not been undone; of `owner_id` (a thread or conversation,
+        itself or one of its messages) when given, else of any."""
         for entry in reversed(self.entries()):
-            if entry.kind == "edit" and entry.state == "saved":
+            if entry.kind == "edit" and entry.state == "saved" and owner_id in (None, entry.thread_id):
                 return entry
         return None
 
+    def current(self, entry: JournalEntry) -> JournalEntry | None:
+        """`entry` as the file holds it now (another process may have undone it meanwhile)."""
+        return next((e for e in self.entries() if e.id == entry.id), None)
 
-async def undo_last_edit(client: DashScopeClient, journal: EditJournal) -> Message | Thread | Conversation:
-    """Put back the metadata the last saved edit replaced, if nobody changed it since."""
-    entry = journal.last_saved_edit()
+
+def edit_target(entry: JournalEntry) -> str:
+    """What an edit changed, in words: 'message msg_…' or 'thread thread_…' (ids made inert)."""
+    return f"{entry.target} {make_inert(entry.message_id)}"
+
+
+async def undo_last_edit(client: DashScopeClient, journal: EditJournal, owner_id: str | None = None, *,
+                         entry: JournalEntry | None = None) -> Message | Thread | Conversation:
+    """Put back the metadata an edit replaced, if nobody changed it since.
+
+    The edit is `entry`, else the last saved edit of `owner_id` (a thread or conversation), else
+    (neither given, as before) the last saved edit of any.
+    """
     if entry is None:
-        raise UndoRefused("Nothing to undo: no saved metadata edit in the journal.")
+        entry = journal.last_saved_edit(owner_id)
+    elif (now_entry := journal.current(entry)) is None or now_entry.state != "saved":
+        raise UndoRefused(f"Not undoing: the edit of the metadata of {edit_target(entry)} was undone meanwhile.")
+    if entry is None:
+        where = "" if owner_id is None else f" of {make_inert(owner_id)}"
+        raise UndoRefused(f"Nothing to undo: no saved metadata edit{where} in the journal.")
     read, write = _undo_calls(client, entry)
     current = await read()
     now = current.metadata_dict
     if now != entry.after:
         key = "e" if entry.target == "message" else "E"
         raise UndoRefused(
-            f"Not undoing: the metadata of {entry.message_id} changed on the server since your edit "
+            f"Not undoing: the metadata of {make_inert(entry.message_id)} changed on the server since your edit "
             f"({describe_diff(entry.after, now)}). Edit it by hand with {key}."
         )
     undo = journal.begin_write(entry.thread_id, entry.message_id, entry.after, entry.before, kind="undo",

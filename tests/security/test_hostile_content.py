@@ -337,7 +337,8 @@ async def test_copy_menu_copies_hostile_text_as_data_and_only_base64_reaches_the
 
         assert copied["1"] == ids[0]
         assert copied["2"] == thread_id
-        assert copied["3"] == content  # the text is data: copied byte-exact
+        # The text without what would act when pasted (newcomer #3: it was copied byte-exact); JSON keeps it all.
+        assert copied["3"] == "]52;c;aGFja2Vk [@click=app.quit]q[/]  [2J"
         assert json.loads(copied["4"]) == message.raw
         assert "\x1b" not in copied["4"] and "\\u001b]52;c;aGFja2Vk\\u0007" in copied["4"]
         assert '"Authorization: Bearer $DASHSCOPE_API_KEY"' in copied["5"] and ids[0] in copied["5"]
@@ -351,7 +352,8 @@ async def test_copy_menu_copies_hostile_text_as_data_and_only_base64_reaches_the
         assert [base64.b64decode(m.group(1)).decode() for m in sequences] == [copied[d] for d in "123456"]
         others = "".join(chunk for chunk in written if not chunk.startswith("\x1b]52"))  # e.g. OSC 22 pointer shape
         assert not any(raw in others for raw in ("\x1b]52;c;aGFja2Vk", "\u202e", "\x00", "\x1b[2J"))
-        assert h.notices().count("Sent message text to the terminal clipboard (OSC 52).") == 1
+        assert h.notices().count("Sent message text to the terminal clipboard (OSC 52) (left out 4 control characters "
+                                 "and 1 bidi formatting character: they would act when pasted).") == 1
 
 
 # -- export and the command line (sync tests: the CLI runs its own event loop) ----------------------

@@ -290,18 +290,30 @@ async def test_undo_restores_and_survives_a_restart(make_harness):
         await pilot.press("enter")
         await h.settle(pilot)
         assert await server_metadata(h, message_id) == {"keep": "1", "change": "new", "added": "yes"}
-    # A new app on the same data dir: the journal is on disk.
+    # A new app on the same data dir: the journal is on disk. The edit is from an earlier run, so `u`
+    # first says what it would undo, and enter keeps it.
     h2 = make_harness(open_thread=ORDER_BOT)
     async with h2.app.run_test(size=SIZE) as pilot:
         await h2.settle(pilot)
         await pilot.press("u")
         await h2.settle(pilot)
+        question = h2.app.screen
+        assert isinstance(question, ChoiceScreen)
+        assert question.title_text == f"Undo an edit made before this session, of message {message_id}?"
+        shown = str(question.query_one("#choice-body").render())
+        assert "not in this session" in shown and "+ drop = 2" in shown and "- added (was yes)" in shown
+        await pilot.press("enter")
+        await h2.settle(pilot)
+        assert await server_metadata(h2, message_id) == {"keep": "1", "change": "new", "added": "yes"}
+        await pilot.press("u", "u")
+        await h2.settle(pilot)
         assert await server_metadata(h2, message_id) == START
         assert h2.store.selected.metadata_dict == START
-        assert f"Restored the metadata of {message_id}." in h2.notices()
+        assert (f"Restored the metadata of message {message_id} (added drop; changed change; removed added)."
+                in h2.notices())
         await pilot.press("u")
         await h2.settle(pilot)
-        assert "Nothing to undo: no saved metadata edit in the journal." in h2.notices()
+        assert "Nothing to undo in this thread." in h2.notices()
 
 
 async def test_undo_refuses_when_the_server_changed_since(make_harness):

@@ -25,7 +25,7 @@ class ChoiceScreen(ModalScreen[str]):
     """
 
     def __init__(self, title: str, body: Text, choices: list[tuple[str, str, str]], *, cancel_value: str) -> None:
-        """`choices`: (key, label, value); the first is also what enter chooses."""
+        """`choices`: (key, label, value); the first is also what enter chooses, so it must be the safe one."""
         super().__init__()
         self.title_text = title
         self.body = body

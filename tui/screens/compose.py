@@ -136,7 +136,7 @@ class ComposeScreen(PairFormActions, FormModal):
 
         self.app.push_screen(
             ChoiceScreen(f"Discard this {self.word}?", Text("It has not been sent."),
-                         [("d", "Discard", "discard"), ("k", "Keep writing", "keep")], cancel_value="keep"),
+                         [("k", "Keep writing", "keep"), ("d", "Discard", "discard")], cancel_value="keep"),
             answered,
         )
 

@@ -5,7 +5,6 @@ For a message the snippet uses the `dashscope` SDK; for a conversation item, the
 
 from __future__ import annotations
 
-import json
 import shlex
 from urllib.parse import quote
 
@@ -17,6 +16,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from tui.api.models import Item, Message
+from tui.inert import inert_json
 from tui.widgets.key_bar import KeyBar
 
 
@@ -71,7 +71,7 @@ def item_copy_choices(item: Item, conversation_id: str, compat_base_url: str,
         ("id", "item id", item.id),
         ("conversation", "conversation id", conversation_id),
         ("text", "item text", item.text),
-        ("json", "item JSON", json.dumps(item.raw, ensure_ascii=False, indent=2)),
+        ("json", "item JSON", inert_json(item.raw)),
         ("curl", "curl command", item_curl_command(item, conversation_id, compat_base_url, workspace)),
         ("sdk", "Python openai SDK snippet", openai_snippet(item, conversation_id, compat_base_url)),
     ]
@@ -83,7 +83,7 @@ def copy_choices(message: Message, base_url: str, workspace: str | None) -> list
         ("id", "message id", message.id),
         ("thread", "thread id", message.thread_id),
         ("text", "message text", message.text),
-        ("json", "message JSON", json.dumps(message.raw, ensure_ascii=False, indent=2)),
+        ("json", "message JSON", inert_json(message.raw)),
         ("curl", "curl command", curl_command(message, base_url, workspace)),
         ("sdk", "Python SDK snippet", sdk_snippet(message, base_url, workspace)),
     ]

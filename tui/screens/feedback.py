@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 
 from tui.api.errors import ThreadscopeError
-from tui.inert import make_inert
+from tui.inert import copyable, make_inert
 
 
 def report(app: App, error: ThreadscopeError, headline: str | None = None) -> None:
@@ -17,13 +17,19 @@ def report(app: App, error: ThreadscopeError, headline: str | None = None) -> No
 
 
 def copy_text(app: App, what: str, text: str) -> None:
-    """Copy `text`: through the terminal (OSC 52) always, and the system clipboard when there is one."""
+    """Copy `text`: through the terminal (OSC 52) always, and the system clipboard when there is one.
+
+    Server text can carry escape sequences that would act when pasted into a terminal (end a
+    bracketed paste, say): controls and bidi formatting characters are left out, and the notice says so.
+    """
+    text, left_out = copyable(text)
+    said = f" ({left_out}: they would act when pasted)" if left_out else ""
     app.copy_to_clipboard(text)
     try:
         import pyperclip
 
         pyperclip.copy(text)
     except Exception:  # pyperclip raises its own exception type, or others without a display
-        app.notify(f"Sent {what} to the terminal clipboard (OSC 52).", timeout=3, markup=False)
+        app.notify(f"Sent {what} to the terminal clipboard (OSC 52){said}.", timeout=6 if said else 3, markup=False)
         return
-    app.notify(f"Copied {what} to the clipboard.", timeout=3, markup=False)
+    app.notify(f"Copied {what} to the clipboard{said}.", timeout=6 if said else 3, markup=False)

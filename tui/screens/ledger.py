@@ -229,7 +229,7 @@ class LedgerScreen(Screen):
 
         self.app.push_screen(
             ChoiceScreen(f"Forget the pinned {thread_id}?", Text("You pinned it; forgetting drops its label and pin."),
-                         [("d", "Forget it", "forget"), ("k", "Keep it", "keep")], cancel_value="keep"),
+                         [("k", "Keep it", "keep"), ("d", "Forget it", "forget")], cancel_value="keep"),
             lambda choice: self.forget(thread_id) if choice == "forget" else None,
         )
 

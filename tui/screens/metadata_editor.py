@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from tui.api.errors import ThreadscopeError
 from tui.api.models import Message
 from tui.api.validation import RowProblem, metadata_problems, row_problems, rows_to_metadata
-from tui.inert import make_inert
+from tui.inert import inert_json, make_inert
 from tui.journal import describe_diff, metadata_diff
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import copy_text
@@ -231,7 +231,7 @@ class MetadataEditor(PairFormActions, FormModal):
         if self.raw_mode:
             rows.set_pairs(metadata)
         else:
-            area.load_text(json.dumps(metadata, ensure_ascii=False, indent=2))
+            area.load_text(inert_json(metadata))  # C1 and bidi as \u escapes: same JSON, nothing hidden
         self.raw_mode = not self.raw_mode
         rows.display = not self.raw_mode
         area.display = self.raw_mode
@@ -246,7 +246,7 @@ class MetadataEditor(PairFormActions, FormModal):
         if self.raw_mode:
             text = self.query_one("#editor-raw", TextArea).text
         else:
-            text = json.dumps(rows_to_metadata(self.query_one(KeyValueEditor).pairs()), ensure_ascii=False, indent=2)
+            text = inert_json(rows_to_metadata(self.query_one(KeyValueEditor).pairs()))
         copy_text(self.app, "the edited metadata JSON", text)
 
     def action_cancel(self) -> None:
@@ -263,7 +263,7 @@ class MetadataEditor(PairFormActions, FormModal):
 
         self.app.push_screen(
             ChoiceScreen("Discard your changes?", Text("Your edit has not been saved. ctrl+o copies it first."),
-                         [("d", "Discard", "discard"), ("k", "Keep editing", "keep")], cancel_value="keep"),
+                         [("k", "Keep editing", "keep"), ("d", "Discard", "discard")], cancel_value="keep"),
             answered,
         )
 
@@ -399,7 +399,7 @@ class MetadataEditor(PairFormActions, FormModal):
 
     def _load(self, metadata: dict[str, str]) -> None:
         if self.raw_mode:
-            self.query_one("#editor-raw", TextArea).load_text(json.dumps(metadata, ensure_ascii=False, indent=2))
+            self.query_one("#editor-raw", TextArea).load_text(inert_json(metadata))
         else:
             self.query_one(KeyValueEditor).set_pairs(metadata)
         self.revalidate()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from rich.text import Text
 from textual.app import App
 
+from tui.inert import inert_json, make_inert
 from tui.journal import EditJournal, describe_diff
 from tui.screens.choice import ChoiceScreen
 from tui.screens.feedback import copy_text, report
@@ -45,14 +44,14 @@ class PendingEdits:
             choices.insert(0, ("s", "Send it now", "send"))
         else:
             body.append("\n\nThe server's metadata changed since; it now holds:\n", style="bold")
-            body.append(json.dumps(check.server, ensure_ascii=False, indent=2))
+            body.append(make_inert(inert_json(check.server)))
         return ChoiceScreen(f"An edit of the metadata of {check.what} did not land", body, choices,
                             cancel_value="drop")
 
     async def answered(self, check: PendingCheck, answer: str | None) -> None:
         entry = check.entry
         if answer == "copy":
-            copy_text(self.app, "the edit that did not land", json.dumps(entry.after, ensure_ascii=False, indent=2))
+            copy_text(self.app, "the edit that did not land", inert_json(entry.after))
         elif answer == "send":
             outcome = await send_again(self.app.client, self.journal, entry)
             if isinstance(outcome, SaveFailed):

@@ -12,6 +12,7 @@ from textual import work
 from tui.api.errors import ThreadscopeError
 from tui.api.models import Item, Message
 from tui.inert import one_line
+from tui.journal import describe_diff, edit_target
 from tui.screens.feedback import report
 
 
@@ -95,7 +96,7 @@ class WriteKeys:
                 self.run_delete()
 
         self.app.push_screen(ChoiceScreen(f"Delete item {item.id}?", delete_warning(item, self.settings.journal_path),
-                                          [("d", "Delete", "delete"), ("k", "Keep it", "keep")], cancel_value="keep"),
+                                          [("k", "Keep it", "keep"), ("d", "Delete", "delete")], cancel_value="keep"),
                              answered)
 
     @work(exclusive=True, group="delete")
@@ -121,22 +122,55 @@ class WriteKeys:
         self.app.push_screen(ComposeScreen(self.session.compose_flow(), self.thread_id), done)
 
     def action_undo_edit(self) -> None:
-        if not self._read_only():
-            self.run_undo()
+        if self._read_only():
+            return
+        try:
+            entry = self.session.last_edit()
+        except OSError as exc:
+            self.notify(f"Could not read the edit journal: {exc.strerror}", severity="warning", markup=False)
+            return
+        if entry is None:
+            self.notify(f"Nothing to undo in this {self.session.source.kind}.", severity="warning", markup=False)
+        elif entry.run == self.session.journal.run:
+            self.run_undo(entry)
+        else:
+            self._ask_before_undoing(entry)
+
+    def _ask_before_undoing(self, entry) -> None:
+        """An edit an earlier run made (or the CLI): say which and what undoing it sends; enter keeps it."""
+        from tui.screens.choice import ChoiceScreen
+
+        self.app.push_screen(
+            ChoiceScreen(f"Undo an edit made before this session, of {edit_target(entry)}?", undo_warning(entry),
+                         [("k", "Keep it", "keep"), ("u", "Undo it", "undo")], cancel_value="keep"),
+            lambda choice: self.run_undo(entry) if choice == "undo" else None,
+        )
 
     @work(exclusive=True, group="undo")
-    async def run_undo(self) -> None:
+    async def run_undo(self, entry) -> None:
         from tui.journal import UndoRefused
 
         try:
-            restored = await self.session.undo_last_edit()
+            await self.session.undo_last_edit(entry)
         except UndoRefused as exc:
             self.notify(str(exc), severity="warning", timeout=8, markup=False)
             return
         except ThreadscopeError as exc:
             report(self.app, exc)
             return
-        self.notify(f"Restored the metadata of {restored.id}.", timeout=4, markup=False)
+        self.notify(f"Restored the metadata of {edit_target(entry)} ({describe_diff(entry.after, entry.before)}).",
+                    timeout=6, markup=False)
+
+
+def undo_warning(entry) -> Text:
+    """What the undo question says: when the edit was made and what undoing it sends."""
+    from tui.screens.metadata_editor import diff_text
+
+    when = f"at {entry.at[:16].replace('T', ' ')} UTC" if entry.at else "earlier"
+    body = Text(f"It was saved {when}, not in this session. "
+                "Undoing it sends this change:\n\n")
+    body.append_text(diff_text(entry.after, entry.before, removal_warning=False))
+    return body
 
 
 def delete_warning(item: Item, journal_path) -> Text:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from tui.api.errors import NotFoundError, ThreadscopeError
 from tui.api.models import Conversation, Item, Message, Thread
-from tui.journal import EditJournal, undo_last_edit
+from tui.inert import make_inert
+from tui.journal import EditJournal, JournalEntry, UndoRefused, undo_last_edit
 from tui.session.cache import PageCache, Reads
 from tui.session.found import Found, collect
 from tui.session.jump import admits, build_around, entry_word, fetch_around, fetch_sides, page_from
@@ -404,11 +405,23 @@ class Session:
         if not self.store.page and self.store.can_prev:  # the only row of the last page went
             await self.last()
 
-    async def undo_last_edit(self) -> Message | Thread | Conversation:
-        """Put back what the last saved edit replaced (raises UndoRefused or ThreadscopeError)."""
+    def last_edit(self) -> JournalEntry | None:
+        """The last saved, not undone, edit of this thread or conversation (itself or one of its entries)."""
         if self.journal is None:
             raise RuntimeError("this session has no edit journal")
-        restored = await undo_last_edit(self.source.client, self.journal)
+        return self.journal.last_saved_edit(self.source.id)
+
+    async def undo_last_edit(self, entry: JournalEntry | None = None) -> Message | Thread | Conversation:
+        """Put back what `entry` (default: `last_edit()`) replaced; only edits of this thread or conversation.
+
+        Raises UndoRefused (nothing to undo here, or the server changed since) or ThreadscopeError.
+        """
+        entry = entry or self.last_edit()
+        if entry is None:
+            raise UndoRefused(f"Nothing to undo in this {self.source.kind}.")
+        if entry.thread_id != self.source.id:
+            raise UndoRefused(f"Not undoing: that edit was made in {make_inert(entry.thread_id)}, not in this {self.source.kind}.")
+        restored = await undo_last_edit(self.source.client, self.journal, entry=entry)
         if isinstance(restored, Message):
             self.message_saved(restored)
         else:
