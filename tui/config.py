@@ -247,6 +247,21 @@ class Settings:
         return f"DashScope {kind} ({urlsplit(self.effective_base_url).hostname})"
 
     @property
+    def backend_brief(self) -> str:
+        """The backend in a word or two, for a status bar with no room for backend_label."""
+        kind = self.backend_kind
+        if kind == "embedded":
+            return "emulator"
+        if kind == "custom":
+            return f"custom {urlsplit(self.effective_base_url).netloc.rpartition('@')[2]}"  # never a user:password
+        return f"DashScope {kind}"
+
+    @property
+    def shown_workspace(self) -> str | None:
+        """The workspace requests go to: none on the emulator, whatever the profile says."""
+        return None if self.embedded else self.workspace
+
+    @property
     def backend_id(self) -> str:
         """A stable name for this backend (and workspace), used to keep ledgers apart."""
         if self.embedded:

@@ -233,9 +233,10 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     def _render_status(self) -> None:
         settings = self.settings
         self.query_one(StatusBar).show(
-            backend=settings.backend_label, profile=settings.profile, workspace=settings.workspace,
-            where=self.thread_id, position=self.store.position_label(self.around_label()), loading=self.store.loading,
-            error=self.store.error, family=self.session.source.family,
+            backend=settings.backend_label, backend_brief=settings.backend_brief, profile=settings.profile,
+            workspace=settings.shown_workspace, where=self.thread_id,
+            position=self.store.position_label(self.around_label()), loading=self.store.loading,
+            error=self.store.error and (self.store.error_brief or self.store.error), family=self.session.source.family,
         )
 
     @on(MessageList.Highlighted, "#messages")
