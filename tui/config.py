@@ -48,6 +48,10 @@ def data_dir() -> Path:
     return Path(os.environ.get("THREADSCOPE_DATA_DIR") or platformdirs.user_data_path(APP_NAME))
 
 
+# A profile that sets one of these was written for DashScope, not for the embedded demo.
+REMOTE_FIELDS = frozenset({"api_key_env", "api_key", "workspace", "region"})
+
+
 class Profile(BaseModel):
     """One `[profiles.NAME]` table of config.toml."""
 
@@ -369,6 +373,9 @@ def resolve_settings(
     if api_key:  # first: the TUI shows these as notices, the command line on stderr
         settings.warnings.insert(0, "--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env")
     settings.warnings.extend(settings.key_warnings())
+    if key is None and settings.embedded and not demo and chosen.model_fields_set & REMOTE_FIELDS:
+        # CONTRACT §2 keeps the fallback; a profile made for DashScope must not look like it is in use.
+        settings.warnings.append(f"profile {profile_name}: {chosen.api_key_env} is not set — using the embedded demo")
     return settings
 
 

@@ -61,8 +61,7 @@ async def test_an_uncounted_position_is_kept_whole(make_harness, width):
         await pilot.press("p")
         await h.settle(pilot)
         line = drawn(h)
-        words = "7 messages · position not counted · newest first " + ("↑ ↓" if width == 80 else "· more above · more below")
-        assert line.endswith(words), line
+        assert line.endswith("│ 7 messages · position not counted · newest first ↑ ↓"), line
 
 
 class OneLine(App):
@@ -103,3 +102,15 @@ async def test_too_narrow_for_every_form_ends_in_an_ellipsis():
         line = drawn(app)
         assert line.startswith("emulator │ 1–20 · newest first ↓ │ ⚠")
         assert line.endswith("…")
+
+
+async def test_a_profile_without_its_key_says_so_and_shows_no_workspace(make_harness, monkeypatch):
+    from tests.cli.test_profile_key_unset import README_CONFIG, WARNING, write_config
+
+    write_config(README_CONFIG)
+    monkeypatch.delenv("WORK_DASHSCOPE_KEY", raising=False)
+    h = make_harness()
+    async with h.app.run_test(size=(120, 24)) as pilot:
+        await h.settle(pilot)
+        assert WARNING in h.notices()
+        assert drawn(h) == "embedded emulator (demo data) · profile work │ threads and conversations"

@@ -21,14 +21,16 @@ class Head:
 
     brief: bool = False  # "emulator", "custom 127.0.0.1:8799", "DashScope intl"
     short_id: bool = False
-    family: bool = True  # the id's prefix says it too (thread_ / conv_)
-    extras: bool = True  # profile and workspace
+    family: str = "full"  # "Assistant API"; "brief": "Assistant"; "": none (the id's prefix says it)
+    extras: str = "full"  # profile and workspace: "full", "brief" ("ws ws-1234") or none
     where: bool = True
 
 
-HEADS = (Head(), Head(short_id=True), Head(brief=True, short_id=True), Head(brief=True, short_id=True, family=False),
-         Head(brief=True, short_id=True, family=False, extras=False),
-         Head(brief=True, short_id=True, family=False, extras=False, where=False))
+HEADS = (Head(), Head(short_id=True), Head(short_id=True, family="brief", extras="brief"),
+         Head(brief=True, short_id=True, family="brief", extras="brief"),
+         Head(brief=True, short_id=True, family="", extras="brief"),
+         Head(brief=True, short_id=True, family="", extras=""),
+         Head(brief=True, short_id=True, family="", extras="", where=False))
 
 
 def shorter_id(object_id: str) -> str:
@@ -84,14 +86,14 @@ class StatusBar(Static):
         text = Text()
         text.append(parts["backend_brief"] if level.brief else parts["backend"], style="bold")
         if level.extras and parts["profile"]:
-            text.append(f" · {'' if level.brief else 'profile '}{make_inert(parts['profile'])}")
+            text.append(f" · {'' if level.extras == 'brief' else 'profile '}{make_inert(parts['profile'])}")
         if level.extras and parts["workspace"]:
-            text.append(f" · {'ws ' if level.brief else 'workspace '}{make_inert(parts['workspace'])}")
+            text.append(f" · {'ws ' if level.extras == 'brief' else 'workspace '}{make_inert(parts['workspace'])}")
         where = parts["where"]
         is_id = where.startswith(("thread_", "conv_"))
         family = parts["family"] if level.family or not is_id else ""
         if family:
-            text.append(f" │ {family.split()[0] if level.brief else family}")
+            text.append(f" │ {family if level.family == 'full' else family.split()[0]}")
         if where and level.where:
             if level.short_id and is_id:
                 where = shorter_id(where)
