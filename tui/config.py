@@ -208,6 +208,8 @@ class Settings:
     config_dir: Path = field(default_factory=config_dir)
     data_dir: Path = field(default_factory=data_dir)
     warnings: list[str] = field(default_factory=list)
+    key_variable: str = "DASHSCOPE_API_KEY"  # where this profile's key is read from
+    demo_fallback_said: bool = False  # a warning already says a profile fell back to the demo
 
     @property
     def embedded(self) -> bool:
@@ -369,6 +371,7 @@ def resolve_settings(
         config_dir=cdir,
         data_dir=ddir,
         warnings=warnings,
+        key_variable=chosen.api_key_env,
     )
     if api_key:  # first: the TUI shows these as notices, the command line on stderr
         settings.warnings.insert(0, "--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env")
@@ -376,6 +379,7 @@ def resolve_settings(
     if key is None and settings.embedded and not demo and chosen.model_fields_set & REMOTE_FIELDS:
         # CONTRACT §2 keeps the fallback; a profile made for DashScope must not look like it is in use.
         settings.warnings.append(f"profile {profile_name}: {chosen.api_key_env} is not set — using the embedded demo")
+        settings.demo_fallback_said = True
     return settings
 
 
