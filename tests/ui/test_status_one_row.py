@@ -1,9 +1,12 @@
 """The status bar is one row that keeps, when narrow: the position, a short error word, then the
 backend in its shorter forms (newcomer report #5) — checked on the line as it is drawn."""
 
+import asyncio
+
 import pytest
 from textual.app import App, ComposeResult
 
+from tests.ui.test_browser import detail_text
 from tui.emulator.demo import AGENT_LOOP, ORDER_BOT
 from tui.emulator.demo_conversations import LONG_CHAT
 from tui.widgets.status_bar import StatusBar
@@ -114,3 +117,36 @@ async def test_a_profile_without_its_key_says_so_and_shows_no_workspace(make_har
         await h.settle(pilot)
         assert WARNING in h.notices()
         assert drawn(h) == "embedded emulator (demo data) · profile work │ threads and conversations"
+
+
+class HeldLists:
+    """ASGI middleware: message lists wait until the test lets them through (a slow server)."""
+
+    def __init__(self, app):
+        self.app, self.go = app, asyncio.Event()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].endswith("/messages"):
+            await self.go.wait()
+        await self.app(scope, receive, send)
+
+
+async def test_the_detail_says_loading_until_the_first_page_arrives(make_harness):
+    h = make_harness(open_thread=ORDER_BOT)
+    gate = h.faults.app = HeldLists(h.faults.app)
+    async with h.app.run_test(size=(120, 30)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        assert "Loading messages…" in detail_text(h.browser)
+        assert "⟳ loading…" in drawn(h)
+        gate.go.set()
+        await h.settle(pilot)
+        assert h.store.page and not h.browser.query_one("#detail-empty").display
+
+
+async def test_a_first_page_that_failed_says_nothing_loaded(make_harness):
+    h = make_harness(open_thread=MISSING)
+    async with h.app.run_test(size=(120, 30)) as pilot:
+        await h.settle(pilot)
+        text = detail_text(h.browser)
+        assert "No messages loaded." in text and "Loading" not in text

@@ -146,7 +146,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         yield StatusBar(id="status")
         with Horizontal(id="panes"):
             yield MessageList(id="messages")
-            yield MessageDetail(id="detail")
+            yield MessageDetail(id="detail", empty_text=f"Loading {self.noun}s…")  # not "none selected" yet
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -194,6 +194,9 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
             self._show_detail_soon()
         elif what is Change.SELECTION:
             self.query_one(MessageList).select_id(self.store.selected_id)
+            self._show_detail_soon()
+        elif what is Change.ERROR and not self.store.page:
+            self.query_one(MessageDetail).empty_text = f"No {self.noun}s loaded."
             self._show_detail_soon()
         self._render_status()
 
