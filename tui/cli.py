@@ -121,6 +121,9 @@ def explain(exc: ThreadscopeError, settings: Settings) -> str:
         first = text.split("\nHint:", 1)[0]
         text = (f"{first}\nHint: the base URL's path looks wrong: {settings.base_url} does not end in /api/v1"
                 f" (try --base-url {with_api_path(settings.base_url)})")
+    elif (isinstance(exc, TransportError) and exc.detail.startswith("cannot connect") and settings.base_url
+          and path_looks_wrong(settings.base_url)):
+        text += f"; a base URL normally ends in /api/v1 (--base-url {with_api_path(settings.base_url)})"
     return make_inert(text)
 
 

@@ -57,3 +57,4 @@ def test_migrate_says_it_and_a_dry_run_does_not(run):
     done = run("migrate", ORDER_BOT)
     assert done.exit_code == 0, done.stderr
     assert done.stderr.splitlines()[-1:] == [NOTE]
+
