@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -60,60 +61,64 @@ class StatusBar(Static):
                            workspace=workspace, where=where, position=position, loading=loading, error=error,
                            family=family)
         self.set_class(bool(error), "-error")
-        self.update(self._compose_text(), layout=False)  # one line, always: no layout pass per key
+        self._render_line()
 
     def on_resize(self) -> None:
         if getattr(self, "_parts", None):
-            self.update(self._compose_text(), layout=False)
+            self._render_line()
 
-    def _compose_text(self) -> Text:
-        """The widest head that leaves the position its room; then the full position if it fits."""
+    def _render_line(self) -> None:
         width = self.content_region.width or self.size.width
-        full, compact = self._tail(compact=False), self._tail(compact=True)
-        if not width:
-            return self._head(HEADS[0]) + full
-        room = max(POSITION_ROOM, compact.cell_len) if compact else 0
-        level = next((h for h in HEADS if self._head(h).cell_len + room <= width), HEADS[-1])
-        shorter = replace(level, short_id=True)  # the id is cut before the position's words
-        for head, tail in ((level, full), (shorter, full), (level, compact), (shorter, compact)):
-            line = self._head(head) + tail
-            if line.cell_len <= width:
-                return line
-        return line  # narrower than any form: the CSS ends it in "…"
+        self.update(status_line(self._parts, width), layout=False)  # one row, always: no layout pass per key
 
-    def _head(self, level: Head) -> Text:
-        parts = self._parts
-        text = Text()
-        text.append(parts["backend_brief"] if level.brief else parts["backend"], style="bold")
-        if level.extras and parts["profile"]:
-            text.append(f" · {'' if level.extras == 'brief' else 'profile '}{make_inert(parts['profile'])}")
-        if level.extras and parts["workspace"]:
-            text.append(f" · {'ws ' if level.extras == 'brief' else 'workspace '}{make_inert(parts['workspace'])}")
-        where = parts["where"]
-        is_id = where.startswith(("thread_", "conv_"))
-        family = parts["family"] if level.family or not is_id else ""
-        if family:
-            text.append(f" │ {family if level.family == 'full' else family.split()[0]}")
-        if where and level.where:
-            if level.short_id and is_id:
-                where = shorter_id(where)
-            text.append(f" {'·' if family else '│'} {make_inert(where)}")
-        return text
 
-    def _tail(self, *, compact: bool) -> Text:
-        parts = self._parts
-        text = Text()
-        # Nothing shown yet and a page on its way: "no messages" would be untrue, and at 80
-        # columns it would push the loading mark off the line.
-        nothing_yet = parts["loading"] and parts["position"].startswith("no ")
-        if parts["position"] and not nothing_yet:
-            position = parts["position"]
-            if compact:
-                position = re.sub(r"^(messages|items) (?=\d)", "", position)
-                position = position.replace(" · more below", " ↓").replace(" · more above", " ↑")
-            text.append(f" │ {position}")
-        if parts["loading"]:
-            text.append(" │ ⟳ loading…", style="bold")
-        if parts["error"]:
-            text.append(f" │ ⚠ {make_inert(parts['error'].splitlines()[0])}", style="bold")
-        return text
+def status_line(parts: dict[str, Any], width: int) -> Text:
+    """The widest head that leaves the position its room; then the full position if it fits."""
+    full, compact = _tail(parts, compact=False), _tail(parts, compact=True)
+    if not width:
+        return _head(parts, HEADS[0]) + full
+    room = max(POSITION_ROOM, compact.cell_len) if compact else 0
+    level = next((h for h in HEADS if _head(parts, h).cell_len + room <= width), HEADS[-1])
+    shorter = replace(level, short_id=True)  # the id is cut before the position's words
+    for head, tail in ((level, full), (shorter, full), (level, compact), (shorter, compact)):
+        line = _head(parts, head) + tail
+        if line.cell_len <= width:
+            return line
+    return line  # narrower than any form: the CSS ends it in "…"
+
+
+def _head(parts: dict[str, Any], level: Head) -> Text:
+    text = Text()
+    text.append(parts["backend_brief"] if level.brief else parts["backend"], style="bold")
+    if level.extras and parts["profile"]:
+        text.append(f" · {'' if level.extras == 'brief' else 'profile '}{make_inert(parts['profile'])}")
+    if level.extras and parts["workspace"]:
+        text.append(f" · {'ws ' if level.extras == 'brief' else 'workspace '}{make_inert(parts['workspace'])}")
+    where = parts["where"]
+    is_id = where.startswith(("thread_", "conv_"))
+    family = parts["family"] if level.family or not is_id else ""
+    if family:
+        text.append(f" │ {family if level.family == 'full' else family.split()[0]}")
+    if where and level.where:
+        if level.short_id and is_id:
+            where = shorter_id(where)
+        text.append(f" {'·' if family else '│'} {make_inert(where)}")
+    return text
+
+
+def _tail(parts: dict[str, Any], *, compact: bool) -> Text:
+    text = Text()
+    # Nothing shown yet and a page on its way: "no messages" would be untrue, and at 80
+    # columns it would push the loading mark off the line.
+    nothing_yet = parts["loading"] and parts["position"].startswith("no ")
+    if parts["position"] and not nothing_yet:
+        position = parts["position"]
+        if compact:
+            position = re.sub(r"^(messages|items) (?=\d)", "", position)
+            position = position.replace(" · more below", " ↓").replace(" · more above", " ↑")
+        text.append(f" │ {position}")
+    if parts["loading"]:
+        text.append(" │ ⟳ loading…", style="bold")
+    if parts["error"]:
+        text.append(f" │ ⚠ {make_inert(parts['error'].splitlines()[0])}", style="bold")
+    return text
