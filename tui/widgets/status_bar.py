@@ -12,7 +12,8 @@ from textual.widgets import Static
 from tui.inert import make_inert
 
 # Kept free for the position when the backend's form is chosen, so that the backend does not
-# switch between its long and short forms as the position's length changes while paging.
+# switch between its long and short forms as the position's length changes while paging
+# (51 holds " │ around message 2,251 of 2,500 · newest first ↑ ↓").
 POSITION_ROOM = 51
 
 
