@@ -122,6 +122,9 @@ def explain(exc: ThreadscopeError, settings: Settings) -> str:
         first = text.split("\nHint:", 1)[0]
         text = (f"{first}\nHint: the base URL's path looks wrong: {settings.base_url} does not end in /api/v1"
                 f" (try --base-url {with_api_path(settings.base_url)})")
+    elif (isinstance(exc, TransportError) and exc.detail.startswith("cannot connect") and settings.base_url
+          and path_looks_wrong(settings.base_url)):
+        text += f"; a base URL normally ends in /api/v1 (--base-url {with_api_path(settings.base_url)})"
     return make_inert(text)
 
 
@@ -141,13 +144,15 @@ def run_api(coro_fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable:
                 await client.aclose()
 
         try:
-            return asyncio.run(main())
+            result = asyncio.run(main())
+            note_embedded_write(settings)
+            return result
         except ValidationError as exc:
             fail_usage(exc.message)
         except ThreadscopeError as exc:
             echo(f"error: {explain(exc, settings)}", err=True)
             if settings.embedded and isinstance(exc, APIError | ProtocolError | TransportError):
-                echo("(backend: embedded emulator — set DASHSCOPE_API_KEY to use DashScope)", err=True)
+                echo(f"(backend: embedded emulator — set {settings.key_variable} to use DashScope)", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             echo("interrupted", err=True)
@@ -165,6 +170,17 @@ def check_writable(settings: Settings) -> None:
     """A read-only profile refuses every write, before anything is sent."""
     if settings.read_only:
         fail_usage(settings.read_only_reason())
+    click.get_current_context().find_root().meta["threadscope.writes"] = True
+
+
+def note_embedded_write(settings: Settings) -> None:
+    """A write that landed on the embedded emulator says so, once, on stderr (stdout stays the ids).
+
+    Reads say nothing: the demo's data shows what it is, and the README's examples pipe it to jq.
+    """
+    if (click.get_current_context().find_root().meta.get("threadscope.writes") and settings.embedded
+            and not settings.demo and not settings.demo_fallback_said):
+        echo(f"(embedded emulator — set {settings.key_variable} to use DashScope)", err=True)
 
 
 def print_saved_metadata(object_id: str, metadata: dict[str, Any]) -> None:

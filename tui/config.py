@@ -48,6 +48,10 @@ def data_dir() -> Path:
     return Path(os.environ.get("THREADSCOPE_DATA_DIR") or platformdirs.user_data_path(APP_NAME))
 
 
+# A profile that sets one of these was written for DashScope, not for the embedded demo.
+REMOTE_FIELDS = frozenset({"api_key_env", "api_key", "workspace", "region"})
+
+
 class Profile(BaseModel):
     """One `[profiles.NAME]` table of config.toml."""
 
@@ -204,6 +208,8 @@ class Settings:
     config_dir: Path = field(default_factory=config_dir)
     data_dir: Path = field(default_factory=data_dir)
     warnings: list[str] = field(default_factory=list)
+    key_variable: str = "DASHSCOPE_API_KEY"  # where this profile's key is read from
+    demo_fallback_said: bool = False  # a warning already says a profile fell back to the demo
 
     @property
     def embedded(self) -> bool:
@@ -245,6 +251,21 @@ class Settings:
         if kind == "custom":
             return f"custom {self.effective_base_url}"
         return f"DashScope {kind} ({urlsplit(self.effective_base_url).hostname})"
+
+    @property
+    def backend_brief(self) -> str:
+        """The backend in a word or two, for a status bar with no room for backend_label."""
+        kind = self.backend_kind
+        if kind == "embedded":
+            return "emulator"
+        if kind == "custom":
+            return f"custom {urlsplit(self.effective_base_url).netloc.rpartition('@')[2]}"  # never a user:password
+        return f"DashScope {kind}"
+
+    @property
+    def shown_workspace(self) -> str | None:
+        """The workspace requests go to: none on the emulator, whatever the profile says."""
+        return None if self.embedded else self.workspace
 
     @property
     def backend_id(self) -> str:
@@ -350,10 +371,15 @@ def resolve_settings(
         config_dir=cdir,
         data_dir=ddir,
         warnings=warnings,
+        key_variable=chosen.api_key_env,
     )
     if api_key:  # first: the TUI shows these as notices, the command line on stderr
         settings.warnings.insert(0, "--api-key lands in your shell history; prefer DASHSCOPE_API_KEY or a profile's api_key_env")
     settings.warnings.extend(settings.key_warnings())
+    if key is None and settings.embedded and not demo and chosen.model_fields_set & REMOTE_FIELDS:
+        # CONTRACT §2 keeps the fallback; a profile made for DashScope must not look like it is in use.
+        settings.warnings.append(f"profile {profile_name}: {chosen.api_key_env} is not set — using the embedded demo")
+        settings.demo_fallback_said = True
     return settings
 
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import click
 
-from tui.cli import current_settings, fail_usage, global_options, print_json, run_api
+from tui.cli import check_writable, current_settings, fail_usage, global_options, print_json, run_api
 from tui.config import Settings
 from tui.ids import is_conversation
 from tui.inert import make_inert
@@ -101,6 +101,8 @@ def migrate(thread_ids: tuple[str, ...], into: str | None, jobs: int, non_text: 
     settings = current_settings()
     if settings.read_only and not dry_run:
         fail_usage(f"{settings.read_only_reason()}: migrate writes conversations (--dry-run only reads)")
+    if not dry_run:
+        check_writable(settings)  # passes here; marks the run as a write (an embedded one says so)
     failed = _run(thread_ids, into=into, jobs=jobs, non_text=non_text, dry_run=dry_run, again=again, as_json=as_json)
     if failed:
         sys.exit(1)

@@ -36,6 +36,7 @@ class BrowserStore:
     selected_id: str | None = None
     loading: bool = False
     error: str | None = None
+    error_brief: str | None = None  # the error in a few words, for the one-row status
     can_next: bool = False  # more entries below the page (in display order)
     can_prev: bool = False  # more entries above it
     offset: int | None = 0  # entries above the page, when known (not after jumping to the end)
@@ -101,11 +102,11 @@ class BrowserStore:
     def set_loading(self, loading: bool) -> None:
         self.loading = loading
         if loading:
-            self.error = None
+            self.error = self.error_brief = None
         self.changed(Change.LOADING)
 
-    def set_error(self, message: str) -> None:
-        self.error = message
+    def set_error(self, message: str, brief: str | None = None) -> None:
+        self.error, self.error_brief = message, brief
         self.loading = False
         self.changed(Change.ERROR)
 
@@ -116,7 +117,7 @@ class BrowserStore:
         `around`: the entry a jump built the page around (kept while it stays on an uncounted page).
         """
         self.loading = False
-        self.error = None
+        self.error = self.error_brief = None
         self.page = entries
         self.can_prev, self.can_next = can_prev, can_next
         self.offset = 0 if not can_prev else offset

@@ -15,12 +15,12 @@ def test_version(run):
 
 
 def test_create_list_get_update_round_trip(run):
-    thread_id = run("threads", "create", "--metadata", "team=support").output.strip()
+    thread_id = run("threads", "create", "--metadata", "team=support").stdout.strip()
     assert thread_id.startswith("thread_")
 
     created = run("messages", "create", thread_id, "--content", "Where is order 42?", "--metadata", "ticket=T-1")
     assert created.exit_code == 0, created.output
-    message_id = created.output.strip()
+    message_id = created.stdout.strip()
     assert message_id.startswith("message_")
 
     listed = run("messages", "list", thread_id, "--json")
@@ -38,7 +38,7 @@ def test_create_list_get_update_round_trip(run):
 
     updated = run("messages", "update", thread_id, message_id, "--metadata", "a=1", "--json")
     assert updated.exit_code == 0
-    assert json.loads(updated.output)["metadata"] == {"a": "1"}  # replaced, not merged
+    assert json.loads(updated.stdout)["metadata"] == {"a": "1"}  # replaced, not merged
     again = json.loads(run("messages", "get", thread_id, message_id, "--json").output)
     assert again["metadata"] == {"a": "1"}
 
@@ -60,8 +60,8 @@ def test_global_options_work_after_the_subcommand(run):
 
 
 def test_list_all_pages_as_json_lines_oldest_first(run):
-    thread_id = run("threads", "create").output.strip()
-    ids = [run("messages", "create", thread_id, "--content", f"m{i}").output.strip() for i in range(7)]
+    thread_id = run("threads", "create").stdout.strip()
+    ids = [run("messages", "create", thread_id, "--content", f"m{i}").stdout.strip() for i in range(7)]
     result = run("messages", "list", thread_id, "--all", "--json", "--limit", "3", "--order", "asc")
     lines = result.output.strip().splitlines()
     assert [json.loads(line)["id"] for line in lines] == ids
@@ -102,8 +102,8 @@ def test_api_key_option_warns_and_never_echoes(run, monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "md"])
 def test_export_every_message_oldest_first(run, tmp_path, fmt):
-    thread_id = run("threads", "create").output.strip()
-    ids = [run("messages", "create", thread_id, "--content", f"line {i} [bold]x[/]").output.strip() for i in range(5)]
+    thread_id = run("threads", "create").stdout.strip()
+    ids = [run("messages", "create", thread_id, "--content", f"line {i} [bold]x[/]").stdout.strip() for i in range(5)]
     out = tmp_path / f"export.{fmt}"
     result = run("export", thread_id, "--format", fmt, "-o", str(out))
     assert result.exit_code == 0
@@ -120,7 +120,7 @@ def test_export_every_message_oldest_first(run, tmp_path, fmt):
 
 
 def test_export_to_stdout_is_the_same_jsonl_as_to_a_file(run, tmp_path):
-    thread_id = run("threads", "create").output.strip()
+    thread_id = run("threads", "create").stdout.strip()
     for text in ("plain", "中文 and é", "quote \" backslash \\ tab \t"):
         run("messages", "create", thread_id, "--content", text)
     out = tmp_path / "export.jsonl"

@@ -119,7 +119,7 @@ def test_export_into_a_missing_directory_is_a_clear_error(run, tmp_path):
 
 
 def test_export_to_an_unwritable_file_is_a_clear_error(run, tmp_path):
-    thread_id = run("threads", "create").output.strip()
+    thread_id = run("threads", "create").stdout.strip()
     locked = tmp_path / "locked"
     locked.mkdir()
     (locked / "x.md.part").mkdir()  # the temporary file cannot be created: whoever we are, even root
@@ -194,8 +194,8 @@ def test_metadata_problems_are_reported_against_the_option_that_holds_them(run, 
 
 
 def test_all_without_json_prints_json_lines_as_the_contract_says(run):
-    thread_id = run("threads", "create").output.strip()
-    ids = [run("messages", "create", thread_id, "--content", f"m{i}").output.strip() for i in range(5)]
+    thread_id = run("threads", "create").stdout.strip()
+    ids = [run("messages", "create", thread_id, "--content", f"m{i}").stdout.strip() for i in range(5)]
     result = run("messages", "list", thread_id, "--all", "--limit", "2", "--order", "asc")
     assert result.exit_code == 0
     assert [json.loads(line)["id"] for line in result.output.splitlines()] == ids

@@ -273,6 +273,7 @@ class ApiCalls:
                 raise _unsendable(operation) from None
             except (httpx.HTTPError, httpx.InvalidURL, DeadlineExceeded, AnswerTooLarge) as exc:
                 failure = self._failure(operation, exc)
+                failure.error.tries = attempt
                 # Nothing reached the server: even a create may try again. It may have arrived
                 # (a broken connection): only safe operations try again. A timeout is not
                 # retried (three times the read timeout is no help).
@@ -290,6 +291,7 @@ class ApiCalls:
                 raise self._redirected(answer, operation)
             error = self._error(answer, operation, compat)
             error.earlier_try_may_have_landed = landed
+            error.tries = attempt
             landed = landed or answer.status_code >= 500
             if safe and not last and answer.status_code in RETRY_STATUSES:
                 wait = self._backoff(attempt, error.retry_after)

@@ -46,6 +46,7 @@ class ThreadscopeError(Exception):
     """Base of every error threadscope expects and explains instead of crashing."""
 
     hint: str | None = None
+    tries = 1  # how many times the client sent it (set by the client once retries ran out)
 
     def describe(self) -> str:
         """The error as one or two lines for a person: what failed, details, what to try."""
@@ -54,6 +55,13 @@ class ThreadscopeError(Exception):
             text += f"\nHint: {self.hint}"
         # Parts of it come from the server: never let them reach a terminal as escapes.
         return make_inert(text)
+
+    def brief(self) -> str:
+        """A few words for a one-row status ("HTTP 500 · 2 retries"); describe() has the rest."""
+        return self._brief_words() + (f" · {self.tries - 1} retr{'y' if self.tries == 2 else 'ies'}" if self.tries > 1 else "")
+
+    def _brief_words(self) -> str:
+        return "failed"
 
 
 class APIError(ThreadscopeError):
@@ -92,6 +100,9 @@ class APIError(ThreadscopeError):
             text += f" (request_id {self.request_id})"
         return text
 
+    def _brief_words(self) -> str:
+        return f"HTTP {self.status}"
+
 
 class AuthError(APIError):
     """401 or 403: the key is wrong, for another region, or lacks access to the workspace."""
@@ -107,6 +118,9 @@ class PermissionDeniedError(AuthError):
 
 class NotFoundError(APIError):
     """404: the thread or message does not exist (for this key, region and workspace)."""
+
+    def _brief_words(self) -> str:
+        return "not found"
 
 
 class InvalidParameterError(APIError):
@@ -132,6 +146,10 @@ class TransportError(ThreadscopeError):
         self.maybe_sent = maybe_sent
         super().__init__(f"{operation} failed: {detail}")
 
+    def _brief_words(self) -> str:
+        return next((words for words in ("timed out", "cannot connect", "connection broken") if self.detail.startswith(words)),
+                    "request failed")
+
 
 class OutcomeUnknownError(TransportError):
     """A create whose outcome is unknown (a timeout, a reset, a 5xx): it may have landed.
@@ -150,6 +168,9 @@ class OutcomeUnknownError(TransportError):
         self.request_id = getattr(cause, "request_id", None)
         self.hint = "look at the newest items before sending it again"
 
+    def _brief_words(self) -> str:
+        return "outcome unknown"
+
 
 class ProtocolError(ThreadscopeError):
     """The server answered, but not with the JSON object the API promises (an HTML page, a cut body)."""
@@ -160,6 +181,9 @@ class ProtocolError(ThreadscopeError):
         self.snippet = snippet
         self.hint = "is --base-url pointing at the DashScope API (…/api/v1)? A proxy or gateway may be answering instead"
         super().__init__(f"{operation} failed: HTTP {status}, {reason}: {snippet!r}")
+
+    def _brief_words(self) -> str:
+        return f"HTTP {self.status} · not an API answer"
 
 
 def auth_hint(status: int, region: str | None, workspace: str | None, *, conversations: bool = False) -> str:

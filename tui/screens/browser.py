@@ -146,7 +146,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         yield StatusBar(id="status")
         with Horizontal(id="panes"):
             yield MessageList(id="messages")
-            yield MessageDetail(id="detail")
+            yield MessageDetail(id="detail", empty_text=f"Loading {self.noun}s…")  # not "none selected" yet
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -195,6 +195,9 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
         elif what is Change.SELECTION:
             self.query_one(MessageList).select_id(self.store.selected_id)
             self._show_detail_soon()
+        elif what is Change.ERROR and not self.store.page:
+            self.query_one(MessageDetail).empty_text = f"No {self.noun}s loaded."
+            self._show_detail_soon()
         self._render_status()
 
     def _on_session_event(self, event: SessionEvent) -> None:
@@ -233,9 +236,10 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
     def _render_status(self) -> None:
         settings = self.settings
         self.query_one(StatusBar).show(
-            backend=settings.backend_label, profile=settings.profile, workspace=settings.workspace,
-            where=self.thread_id, position=self.store.position_label(self.around_label()), loading=self.store.loading,
-            error=self.store.error, family=self.session.source.family,
+            backend=settings.backend_label, backend_brief=settings.backend_brief, profile=settings.profile,
+            workspace=settings.shown_workspace, where=self.thread_id,
+            position=self.store.position_label(self.around_label()), loading=self.store.loading,
+            error=self.store.error and (self.store.error_brief or self.store.error), family=self.session.source.family,
         )
 
     @on(MessageList.Highlighted, "#messages")

@@ -65,8 +65,9 @@ class LedgerScreen(Screen):
         table = self.query_one(DataTable)
         table.tooltip = "seen: the most messages (or items) one page showed when you last browsed it"
         settings = self.settings
-        self.query_one(StatusBar).show(backend=settings.backend_label, profile=settings.profile,
-                                       workspace=settings.workspace, where="threads and conversations")
+        self.query_one(StatusBar).show(backend=settings.backend_label, backend_brief=settings.backend_brief,
+                                       profile=settings.profile, workspace=settings.shown_workspace,
+                                       where="threads and conversations")
         self.refresh_ledger()
         table.focus()
 

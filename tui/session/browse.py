@@ -531,8 +531,8 @@ class Session:
     def _failed(self, error: ThreadscopeError) -> None:
         source = self.source
         if isinstance(error, NotFoundError):
-            self.store.set_error(f"{source.kind} {source.id} not found")
+            self.store.set_error(f"{source.kind} {source.id} not found", error.brief())
             self._publish(LoadFailed(error, f"{source.kind.capitalize()} {source.id} was not found."))
         else:
-            self.store.set_error(str(error))
+            self.store.set_error(str(error), error.brief())
             self._publish(LoadFailed(error))

@@ -114,11 +114,11 @@ class MessageDetail(VerticalScroll, can_focus=True):
     MessageDetail > #detail-empty { color: $text-muted; margin: 1 0; }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, empty_text: str = "No message selected.", **kwargs) -> None:
         super().__init__(**kwargs)
         self.message: Message | None = None
         self.raw = False
-        self.empty_text = "No message selected."
+        self.empty_text = empty_text
         self.owner_id: str | None = None  # the conversation an item belongs to (items do not say)
         self._rendered: tuple[object, bool] | None = None
 
