@@ -365,6 +365,7 @@ async def threads_delete(client, settings: Settings, thread_id: str, as_json: bo
     """Delete a thread and its messages."""
     check_writable(settings)
     deleted = await client.delete_thread(thread_id)
+    _ledger(settings).forget(thread_id)
     print_json(deleted.raw) if as_json else echo(f"deleted {make_inert(deleted.id)}")
 
 
@@ -495,8 +496,7 @@ async def export(client, settings: Settings, target_id: str, fmt: str, output: P
     if output is not None and not output.resolve().parent.is_dir():
         fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")
     count = await write_export(client, target_id, fmt, output)
-    if not is_conversation(target_id):
-        _ledger(settings).record(target_id, messages_seen=count, touch=False)
+    _ledger(settings).record(target_id, messages_seen=count, touch=False)
     if output is not None:
         noun = "item" if is_conversation(target_id) else "message"
         echo(f"wrote {count} {noun}{'' if count == 1 else 's'} to {output}", err=True)
