@@ -147,7 +147,10 @@ async def _dry_run(client: Any, record: Any, thread_ids: tuple[str, ...], *, int
     from tui.migrate.plan import plan_thread
 
     for thread_id in dict.fromkeys(thread_ids):
-        plan = await plan_thread(client, thread_id, into=into, non_text=non_text, existing=record.latest(thread_id, into))
+        existing = record.latest(thread_id, into)
+        plan = await plan_thread(client, thread_id, into=into, non_text=non_text, existing=existing)
+        if existing is not None:
+            plan.confirmed_batches = sum(batch.state == "confirmed" for batch in record.batches(existing.id))
         if as_json:
             print_json(plan.to_json(), compact=True)
         else:
