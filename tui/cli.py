@@ -271,7 +271,27 @@ def open_thread(thread_id: str, message_id: str | None) -> None:
     run_tui(current_settings(), thread_id, message_id)
 
 
-@main.command()
+# The README's "Faults on purpose", for `serve --help` (tests/cli/test_serve.py holds it to tui.emulator.faults).
+FAULTS_HELP = """\b
+--faults SPEC: comma-separated rules OPERATION:FAULT[@PROBABILITY][xCOUNT]
+OPERATION  threads: create_thread get_thread update_thread delete_thread
+             create list get update (create, get, update: a message)
+           conversations: create_conversation get_conversation
+             update_conversation delete_conversation
+             create_items list_items get_item delete_item
+           any: every request
+FAULT      a status: 400 401 403 404 429 500 502 503 504 (429: Retry-After 1)
+           delay=2s or delay=200ms: wait first (every matching delay applies)
+           reset: the connection drops, nothing done
+           lost: done, then a gateway 504
+           drop: done, then the connection drops (the answer is lost)
+           malformed, html, empty: a broken body
+@0.3       on 30 % of the matching requests;  x2  on the first 2 only
+e.g. --faults 'create_items:drop@0.3,list_items:429x2,any:delay=200ms'
+"""
+
+
+@main.command(epilog=FAULTS_HELP)
 # Only what serving means: the client's options (base URL, region, demo, workspace, profile) are not.
 @global_options(exclude=("api_key", "base_url", "compat_base_url", "region", "demo", "workspace", "profile"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --api-key).")
@@ -279,7 +299,7 @@ def open_thread(thread_id: str, message_id: str | None) -> None:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")
 @click.option("--demo-data", is_flag=True, help="Seed the demo threads and conversations if the database has none.")
 @click.option("--api-key", "serve_key", metavar="KEY", help="Accept only this key (401 InvalidApiKey otherwise).")
-@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,create_items:drop,any:delay=2s'.")
+@click.option("--faults", metavar="SPEC", help="Misbehave on purpose (the rules are below).")
 def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key: str | None, faults: str | None) -> None:
     """Serve the emulator over HTTP: threads at http://HOST:PORT/api/v1, conversations at
     http://HOST:PORT/compatible-mode/v1 (the official dashscope and openai SDKs work against it)."""

@@ -163,3 +163,14 @@ async def test_served_connections_send_without_waiting_for_an_ack():
         await reader.read()  # the server closes once it has looked
         writer.close()
     assert nodelay == [1]
+
+
+def test_serve_help_gives_the_fault_syntax_every_operation_and_every_fault(run):
+    from tui.emulator.faults import KINDS, OPERATIONS, STATUSES, parse_faults
+
+    shown = run("serve", "--help").stdout
+    assert "OPERATION:FAULT[@PROBABILITY][xCOUNT]" in shown
+    words = set(shown.replace(",", " ").replace(":", " ").split())
+    assert set(OPERATIONS) <= words and set(KINDS) <= words and {str(s) for s in STATUSES} <= words
+    example = shown.split("e.g. --faults ")[1].split()[0].strip("'")
+    assert [rule.fault for rule in parse_faults(example)] == ["drop", "429", "delay"]  # the example parses
