@@ -191,7 +191,7 @@ def test_an_injected_drop_or_reset_is_one_line_in_the_serve_terminal(serve_proce
     err = proc.stderr.read()
     assert no_traceback(err) and "Exception in ASGI application" not in err
     assert err.splitlines() == [
-        "WARNING:  fault: drop on create_thread (carried out; the connection was cut before the answer)",
-        "WARNING:  fault: reset on get_thread (nothing done; the connection was cut)",
+        "WARNING:  fault: drop on create_thread (carried out, answer cut off)",
+        "WARNING:  fault: reset on get_thread (not carried out, connection cut)",
         "stopped.",
     ]

@@ -192,12 +192,12 @@ class FaultInjector:
         if rule.fault in ("lost", "drop"):
             await self.app(scope, receive, _discard)  # carried out; its answer goes nowhere
             if rule.fault == "drop":
-                await _reset(send, f"fault: drop on {operation} (carried out; the connection was cut before the answer)")
+                await _reset(send, f"fault: drop on {operation} (carried out, answer cut off)")
             page = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
             await Response(page, 504, headers=_id_header(), media_type="text/html")(scope, receive, send)
             return
         if rule.fault == "reset":
-            await _reset(send, f"fault: reset on {operation} (nothing done; the connection was cut)")
+            await _reset(send, f"fault: reset on {operation} (not carried out, connection cut)")
         await _injected(rule.fault, scope["path"])(scope, receive, send)
 
     @staticmethod
