@@ -98,6 +98,16 @@ def test_the_dry_run_names_the_batch_an_unfinished_run_resumes_at_and_counts_not
     plan = json.loads(run("migrate", thread_id, "--dry-run", "--json").stdout)
     assert len(plan["reported"]) == 51 and plan["existing"] == {"conversation_id": "conv_unfinished", "state": "copying"}
 
+    record = MigrationRecord(settings.data_dir / RECORD_NAME, settings.backend_id)
+    record.finish(migration.id, "done", {"thread_id": thread_id, "conversation_id": "conv_unfinished"})
+    record.close()
+    done = run("migrate", thread_id, "--dry-run").stdout.splitlines()
+    assert done[0].startswith(f"{thread_id} → migrated before into conv_unfinished (done: a run prints that;"
+                              " --again makes a new copy) · 51 items")
+    again = run("migrate", thread_id, "--dry-run", "--again").stdout.splitlines()
+    assert again[0].startswith(f"{thread_id} → into a new conversation · 51 items")
+    assert again[-1] == "  the record holds an earlier copy in conv_unfinished (done); --again makes a new one"
+
 
 def test_a_migration_prints_one_line_per_thread_and_a_rerun_does_not_copy_again(run, embedded_storage):
     thread_id = seed_thread(embedded_storage, [

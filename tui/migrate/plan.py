@@ -21,6 +21,7 @@ class ThreadPlan:
     mapped: list[MappedMessage] = field(default_factory=list)
     existing: Migration | None = None
     confirmed_batches: int = 0  # of `existing`: a run resumes after these
+    again: bool = False  # --again: a finished `existing` is copied anew
 
     @property
     def items(self) -> int:
@@ -63,9 +64,9 @@ class ThreadPlan:
         lines += [f"  report {plural(len(ids), 'message')}: {note} — {_named(ids)}" for note, ids in notes.items()]
         if any(len(ids) > SHOWN_IDS for ids in [*skips.values(), *notes.values()]):
             lines.append("  --json lists every message")
-        if self.existing is not None and not self._resumes():
-            lines.append(f"  the record holds a migration into {self.existing.conversation_id or '(not created yet)'} "
-                         f"({self.existing.state}): {_existing_advice(self.existing.state)}")
+        if self.existing is not None and not self._resumes() and self.again:
+            lines.append(f"  the record holds an earlier copy in {self.existing.conversation_id} ({self.existing.state});"
+                         " --again makes a new one")
         return lines
 
     def _resumes(self) -> bool:
@@ -76,6 +77,9 @@ class ThreadPlan:
             assert self.existing is not None
             where = self.existing.conversation_id or "an unfinished run (no conversation created yet)"
             return f"resumes {where} (batch {min(self.confirmed_batches + 1, self.batches)} of {self.batches})"
+        if self.existing is not None and not self.again:
+            return (f"migrated before into {self.existing.conversation_id} ({self.existing.state}: a run prints that;"
+                    " --again makes a new copy)")
         return f"into {self.into} (appended)" if self.into else "into a new conversation"
 
 
@@ -91,12 +95,6 @@ def _by_kind(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 def _named(ids: list[str]) -> str:
     return ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
-
-
-def _existing_advice(state: str) -> str:
-    if state in ("done", "failed"):
-        return "a run prints it; --again makes a new copy"
-    return "a run resumes it"
 
 
 async def plan_thread(client: Any, thread_id: str, *, into: str | None, non_text: str,
