@@ -3,7 +3,7 @@
 import re
 
 # One word: a kind prefix, `_`, then letters, digits, `-` or `_` (message_<uuid>, msg_…, conv_123).
-ID_SHAPE = re.compile(r"[A-Za-z]+_[A-Za-z0-9][A-Za-z0-9_-]*")
+ID_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def is_conversation(target_id: str) -> bool:

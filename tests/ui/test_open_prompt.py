@@ -93,3 +93,12 @@ async def test_text_without_an_ids_shape_is_refused_before_any_request(make_harn
         await pilot.press("escape")
         await pilot.pause()
         assert h.app.screen is browser
+
+
+def test_the_id_shape_takes_every_kind_of_id_and_refuses_words():
+    from tui.ids import id_problem
+
+    for good in ("message_0d464138-a623-4255-bfc1-ea36f17fd374", "msg_1", "conv_123", "thread_e99a9fe7-0433", "item_a_b"):
+        assert id_problem(good, "message") is None, good
+    for bad in ("hello world", "x", "_x", "message_", "message_ a", "message_1;rm"):
+        assert id_problem(bad, "item") == f"{bad!r} is not an id: they look like thread_<uuid>, conv_… or msg_…"
