@@ -312,7 +312,27 @@ def open_thread(thread_id: str, message_id: str | None) -> None:
     run_tui(current_settings(), thread_id, message_id)
 
 
-@main.command()
+# The README's "Faults on purpose", for `serve --help` (tests/cli/test_serve.py holds it to tui.emulator.faults).
+FAULTS_HELP = """\b
+--faults SPEC: comma-separated rules OPERATION:FAULT[@PROBABILITY][xCOUNT]
+OPERATION  threads: create_thread get_thread update_thread delete_thread
+             create list get update (create, get, update: a message)
+           conversations: create_conversation get_conversation
+             update_conversation delete_conversation
+             create_items list_items get_item delete_item
+           any: every request
+FAULT      a status: 400 401 403 404 429 500 502 503 504 (429: Retry-After 1)
+           delay=2s or delay=200ms: wait first (every matching delay applies)
+           reset: the connection drops, nothing done
+           lost: done, then a gateway 504
+           drop: done, then the connection drops (the answer is lost)
+           malformed, html, empty: a broken body
+@0.3       on 30 % of the matching requests;  x2  on the first 2 only
+e.g. --faults 'create_items:drop@0.3,list_items:429x2,any:delay=200ms'
+"""
+
+
+@main.command(epilog=FAULTS_HELP)
 # Only what serving means: the client's options (base URL, region, demo, workspace, profile) are not.
 @global_options(exclude=("api_key", "base_url", "compat_base_url", "region", "demo", "workspace", "profile"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --api-key).")
@@ -320,7 +340,7 @@ def open_thread(thread_id: str, message_id: str | None) -> None:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (default: the embedded one).")
 @click.option("--demo-data", is_flag=True, help="Seed the demo threads and conversations if the database has none.")
 @click.option("--api-key", "serve_key", metavar="KEY", help="Accept only this key (401 InvalidApiKey otherwise).")
-@click.option("--faults", metavar="SPEC", help="Misbehave on purpose, e.g. 'list:429,create_items:drop,any:delay=2s'.")
+@click.option("--faults", metavar="SPEC", help="Misbehave on purpose (the rules are below).")
 def serve(host: str, port: int, db_path: Path | None, demo_data: bool, serve_key: str | None, faults: str | None) -> None:
     """Serve the emulator over HTTP: threads at http://HOST:PORT/api/v1, conversations at
     http://HOST:PORT/compatible-mode/v1 (the official dashscope and openai SDKs work against it)."""
@@ -406,6 +426,7 @@ async def threads_delete(client, settings: Settings, thread_id: str, as_json: bo
     """Delete a thread and its messages."""
     check_writable(settings)
     deleted = await client.delete_thread(thread_id)
+    _ledger(settings).forget(thread_id)
     print_json(deleted.raw) if as_json else echo(f"deleted {make_inert(deleted.id)}")
 
 
@@ -536,8 +557,7 @@ async def export(client, settings: Settings, target_id: str, fmt: str, output: P
     if output is not None and not output.resolve().parent.is_dir():
         fail_usage(f"cannot write {output}: the directory {output.parent} does not exist")
     count = await write_export(client, target_id, fmt, output)
-    if not is_conversation(target_id):
-        _ledger(settings).record(target_id, messages_seen=count, touch=False)
+    _ledger(settings).record(target_id, messages_seen=count, touch=False)
     if output is not None:
         noun = "item" if is_conversation(target_id) else "message"
         echo(f"wrote {count} {noun}{'' if count == 1 else 's'} to {output}", err=True)

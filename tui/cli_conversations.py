@@ -23,6 +23,13 @@ from tui.inert import make_inert
 ITEM_FIELDS = ("id", "type", "role", "status")
 
 
+def ledger(settings: Settings):
+    """The ledger of this backend: create and export remember a conversation, delete forgets it."""
+    from tui.ledger import ThreadLedger
+
+    return ThreadLedger(settings.ledger_path, settings.backend_id)
+
+
 def parse_items(given: tuple[str, ...]) -> list[dict[str, str]]:
     """`--item ROLE:TEXT` options as items (the first `:` splits; the text may hold more)."""
     items = []
@@ -58,6 +65,7 @@ async def conversations_create(client, settings: Settings, pairs: tuple[str, ...
     metadata = metadata_from_options(pairs, None)
     check_writable(settings)
     conversation = await client.create_conversation(items=items or None, metadata=metadata)
+    ledger(settings).record(conversation.id)
     print_json(conversation.raw) if as_json else echo(make_inert(conversation.id))
 
 
@@ -97,6 +105,7 @@ async def conversations_delete(client, settings: Settings, conversation_id: str,
     """Delete a conversation (it and its items answer 404 afterwards)."""
     check_writable(settings)
     deleted = await client.delete_conversation(conversation_id)
+    ledger(settings).forget(conversation_id)
     print_json(deleted.raw) if as_json else echo(f"deleted {make_inert(deleted.id)}")
 
 

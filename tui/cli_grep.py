@@ -10,9 +10,11 @@ import sys
 
 import click
 
+from tui.api.validation import ITEM_ROLES
 from tui.cli import fail_usage, global_options, metadata_from_options, run_api
 from tui.cli_output import echo, local_time, print_json
 from tui.config import Settings
+from tui.ids import is_conversation
 from tui.inert import make_inert
 
 
@@ -27,7 +29,7 @@ def _marked(snippet) -> str:
 @global_options
 @click.argument("target_id", metavar="THREAD_OR_CONV")
 @click.argument("pattern")
-@click.option("--role", metavar="ROLE", help="Only messages or items with this role.")
+@click.option("--role", type=click.Choice(ITEM_ROLES), help="Only messages or items with this role.")
 @click.option("--metadata", "pairs", multiple=True, metavar="KEY=VALUE", help="Only those with this metadata pair (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per match (JSON lines).")
 @run_api
@@ -38,6 +40,8 @@ async def grep(client, settings: Settings, target_id: str, pattern: str, role: s
     regular expression."""
     from tui.find import FindError, find_in, parse_query
 
+    if pairs and is_conversation(target_id):
+        fail_usage("--metadata: conversation items carry no metadata (the conversation does: conversations get)")
     try:
         query = parse_query(pattern, role=role, metadata=metadata_from_options(pairs, None))
     except FindError as exc:

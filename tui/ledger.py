@@ -94,7 +94,9 @@ class ThreadLedger:
         document = {"version": 1, "threads": [asdict(e) for e in entries]}
         if seeded:
             document["seeded"] = seeded
-        tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+        # It lists the user's thread ids and labels: readable by its owner only, like the journal.
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            out.write(json.dumps(document, ensure_ascii=False, indent=1))
         os.replace(tmp, self.path)
 
     def entries(self) -> list[LedgerEntry]:

@@ -116,7 +116,7 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
     record = MigrationRecord(settings.data_dir / RECORD_NAME, settings.backend_id)
     try:
         if dry_run:
-            await _dry_run(client, record, thread_ids, into=into, non_text=non_text, as_json=as_json)
+            await _dry_run(client, record, thread_ids, into=into, non_text=non_text, again=again, as_json=as_json)
             return False
         record.claim()
         bar = ProgressBar(sys.stderr, len(set(thread_ids))) if sys.stderr.isatty() else None
@@ -145,11 +145,15 @@ async def _run(client: Any, settings: Settings, thread_ids: tuple[str, ...], *, 
 
 
 async def _dry_run(client: Any, record: Any, thread_ids: tuple[str, ...], *, into: str | None, non_text: str,
-                   as_json: bool) -> None:
+                   again: bool, as_json: bool) -> None:
     from tui.migrate.plan import plan_thread
 
     for thread_id in dict.fromkeys(thread_ids):
-        plan = await plan_thread(client, thread_id, into=into, non_text=non_text, existing=record.latest(thread_id, into))
+        existing = record.latest(thread_id, into)
+        plan = await plan_thread(client, thread_id, into=into, non_text=non_text, existing=existing)
+        plan.again = again
+        if existing is not None:
+            plan.confirmed_batches = sum(batch.state == "confirmed" for batch in record.batches(existing.id))
         if as_json:
             print_json(plan.to_json(), compact=True)
         else:

@@ -67,6 +67,8 @@ def test_grep_a_conversation(run):
     ((ORDER_BOT, "x", "--metadata", "novalue"), 2, "expected KEY=VALUE"),
     ((ORDER_BOT,), 2, "Missing argument 'PATTERN'"),
     (("thread_00000000-0000-4000-8000-000000000000", "x"), 1, "HTTP 404"),
+    (("conv_x", "", "--metadata", "a=b"), 2, "error: --metadata: conversation items carry no metadata"),
+    ((ORDER_BOT, "x", "--role", "tool"), 2, "'tool' is not one of 'user', 'assistant', 'system', 'developer'"),
 ])
 def test_exit_codes_like_grep(run, args, code, words):
     result = run("grep", *args)

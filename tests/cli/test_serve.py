@@ -163,3 +163,35 @@ async def test_served_connections_send_without_waiting_for_an_ack():
         await reader.read()  # the server closes once it has looked
         writer.close()
     assert nodelay == [1]
+
+
+def test_serve_help_gives_the_fault_syntax_every_operation_and_every_fault(run):
+    from tui.emulator.faults import KINDS, OPERATIONS, STATUSES, parse_faults
+
+    shown = run("serve", "--help").stdout
+    assert "OPERATION:FAULT[@PROBABILITY][xCOUNT]" in shown
+    words = set(shown.replace(",", " ").replace(":", " ").split())
+    assert set(OPERATIONS) <= words and set(KINDS) <= words and {str(s) for s in STATUSES} <= words
+    example = shown.split("e.g. --faults ")[1].split()[0].strip("'")
+    assert [rule.fault for rule in parse_faults(example)] == ["drop", "429", "delay"]  # the example parses
+
+
+def test_an_injected_drop_or_reset_is_one_line_in_the_serve_terminal(serve_process):
+    port = free_port()
+    proc = serve_process("--port", str(port), "--faults", "create_thread:dropx1,get_thread:resetx1")
+    proc.stdout.readline()
+    base, auth = f"http://127.0.0.1:{port}/api/v1", {"Authorization": "Bearer k"}
+    with pytest.raises(httpx.TransportError):
+        httpx.post(f"{base}/threads", json={}, headers=auth)
+    thread = httpx.post(f"{base}/threads", json={}, headers=auth).json()["id"]  # x1: the second is answered
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base}/threads/{thread}", headers=auth)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=15) == 0
+    err = proc.stderr.read()
+    assert no_traceback(err) and "Exception in ASGI application" not in err
+    assert err.splitlines() == [
+        "WARNING:  fault: drop on create_thread (carried out, answer cut off)",
+        "WARNING:  fault: reset on get_thread (not carried out, connection cut)",
+        "stopped.",
+    ]

@@ -56,8 +56,9 @@ def test_the_dry_run_prints_the_plan_and_writes_nothing(run, embedded_storage):
     lines = result.stdout.splitlines()
     assert lines[0] == f"{thread_id} → into a new conversation · 26 items in 2 batches · 1 skipped · dry run, nothing sent"
     assert lines[1] == f"  conversation metadata: team=support, migrated_from={thread_id}"
-    assert lines[2].startswith("  skip message_") and lines[2].endswith(": tool calls")
-    assert lines[3].startswith("  report message_") and lines[3].endswith(": metadata (1 pair) kept in the record")
+    assert lines[2].startswith("  skip 1 message (tool calls): message_")
+    assert lines[3].startswith("  report 1 message: metadata (1 pair) kept in the record — message_")
+    assert len(lines) == 4
 
     plan = json.loads(run("migrate", thread_id, "--dry-run", "--json", "--non-text", "as-text").stdout)
     assert (plan["items"], plan["batches"], plan["skipped"]) == (27, 2, [])
@@ -68,6 +69,44 @@ def test_the_dry_run_prints_the_plan_and_writes_nothing(run, embedded_storage):
     import sqlite3
 
     assert sqlite3.connect(record).execute("SELECT COUNT(*) FROM migrations").fetchone() == (0,)
+
+
+def test_the_dry_run_names_the_batch_an_unfinished_run_resumes_at_and_counts_notes_per_kind(run, embedded_storage):
+    from tui.migrate import MigrationRecord
+    from tui.migrate.mapping import MappedMessage
+
+    thread_id = seed_thread(embedded_storage, [
+        *({"role": "assistant", "texts": [f"answer {i}"], "tool_calls": [TOOL_CALL]} for i in range(50)),
+        {"role": "user", "texts": ["thanks"], "metadata": {"channel": "web"}},
+    ])
+    settings = resolve_settings()
+    record = MigrationRecord(settings.data_dir / RECORD_NAME, settings.backend_id)
+    migration = record.begin(thread_id, None, "skip")
+    record.set_target(migration.id, "conv_unfinished", None)
+    for seq in (1, 2):  # two batches confirmed, as when a run was stopped during the third
+        batch = record.plan(migration.id, seq, [MappedMessage(f"m{seq}", {"type": "message"})], [], None)
+        record.confirm(batch, [f"item{seq}"])
+    record.close()
+
+    lines = run("migrate", thread_id, "--dry-run").stdout.splitlines()
+    assert lines[0] == (f"{thread_id} → resumes conv_unfinished (batch 3 of 3) · 51 items in 3 batches"
+                        " · dry run, nothing sent")
+    assert lines[2].startswith("  report 50 messages: 1 tool call not carried — message_")
+    assert lines[2].endswith(" and 47 more")
+    assert lines[3].startswith("  report 1 message: metadata (1 pair) kept in the record — message_")
+    assert lines[4:] == ["  --json lists every message"]
+    plan = json.loads(run("migrate", thread_id, "--dry-run", "--json").stdout)
+    assert len(plan["reported"]) == 51 and plan["existing"] == {"conversation_id": "conv_unfinished", "state": "copying"}
+
+    record = MigrationRecord(settings.data_dir / RECORD_NAME, settings.backend_id)
+    record.finish(migration.id, "done", {"thread_id": thread_id, "conversation_id": "conv_unfinished"})
+    record.close()
+    done = run("migrate", thread_id, "--dry-run").stdout.splitlines()
+    assert done[0].startswith(f"{thread_id} → migrated before into conv_unfinished (done: a run prints that;"
+                              " --again makes a new copy) · 51 items")
+    again = run("migrate", thread_id, "--dry-run", "--again").stdout.splitlines()
+    assert again[0].startswith(f"{thread_id} → into a new conversation · 51 items")
+    assert again[-1] == "  the record holds an earlier copy in conv_unfinished (done); --again makes a new one"
 
 
 def test_a_migration_prints_one_line_per_thread_and_a_rerun_does_not_copy_again(run, embedded_storage):

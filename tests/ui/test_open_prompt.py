@@ -74,3 +74,31 @@ async def test_quitting_with_the_open_prompt_up_is_clean(make_harness):
         await pilot.pause()
         assert isinstance(h.app.screen, InputPrompt)
     assert h.app.return_code in (None, 0)  # closing the app with the prompt on top raised (ScreenStackError)
+
+
+async def test_text_without_an_ids_shape_is_refused_before_any_request(make_harness):
+    h = make_harness(page_size=20, open_thread=AGENT_LOOP)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await h.settle(pilot)
+        before = sum(h.faults.seen.values())
+        browser, selected = h.browser, h.store.selected_id
+        await pilot.press("o", *"hello world", "enter")
+        await pilot.pause()
+        prompt = h.app.screen
+        assert isinstance(prompt, InputPrompt)  # stays up, the text kept for fixing
+        assert error_line(prompt) == "'hello world' is not an id: they look like thread_<uuid>, conv_… or message_<uuid>"
+        assert prompt.query_one(Input).value == "hello world"
+        await h.settle(pilot)
+        assert sum(h.faults.seen.values()) == before and browser.store.selected_id == selected
+        await pilot.press("escape")
+        await pilot.pause()
+        assert h.app.screen is browser
+
+
+def test_the_id_shape_takes_every_kind_of_id_and_refuses_words():
+    from tui.ids import id_problem
+
+    for good in ("message_0d464138-a623-4255-bfc1-ea36f17fd374", "msg_1", "conv_123", "thread_e99a9fe7-0433", "item_a_b"):
+        assert id_problem(good, "message") is None, good
+    for bad in ("hello world", "x", "_x", "message_", "message_ a", "message_1;rm"):
+        assert id_problem(bad, "item") == f"{bad!r} is not an id: they look like thread_<uuid>, conv_… or msg_…"

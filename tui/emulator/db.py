@@ -13,6 +13,7 @@ other request.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -84,6 +85,8 @@ class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # It holds the user's messages: readable by its owner only (SQLite gives -wal and -shm the same mode).
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._lock = threading.RLock()
         self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")

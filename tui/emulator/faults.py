@@ -82,6 +82,10 @@ async def _noop(request: Any) -> Response:  # never called: the table is only ma
     return Response()
 
 
+class InjectedReset(ConnectionResetError):
+    """A connection cut on purpose (`reset`, `drop`); `serve` logs it as its one-line message."""
+
+
 class FaultSpecError(ValueError):
     """A fault spec that cannot be read; the message points at the rule."""
 
@@ -188,12 +192,12 @@ class FaultInjector:
         if rule.fault in ("lost", "drop"):
             await self.app(scope, receive, _discard)  # carried out; its answer goes nowhere
             if rule.fault == "drop":
-                await _reset(send)
+                await _reset(send, f"fault: drop on {operation} (carried out, answer cut off)")
             page = b"<html><body><h1>504 Gateway Time-out</h1></body></html>"
             await Response(page, 504, headers=_id_header(), media_type="text/html")(scope, receive, send)
             return
         if rule.fault == "reset":
-            await _reset(send)
+            await _reset(send, f"fault: reset on {operation} (not carried out, connection cut)")
         await _injected(rule.fault, scope["path"])(scope, receive, send)
 
     @staticmethod
@@ -233,14 +237,14 @@ async def _discard(message: dict) -> None:
     pass
 
 
-async def _reset(send: Any) -> None:
+async def _reset(send: Any, note: str) -> None:
     """Promise a body, send part of it, then fail: the server drops the connection mid-answer."""
     await send({
         "type": "http.response.start", "status": 200,
         "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
     })
     await send({"type": "http.response.body", "body": b'{"id": ', "more_body": True})
-    raise ConnectionResetError("injected fault: connection reset")
+    raise InjectedReset(note)
 
 
 def _id_header() -> dict[str, str]:

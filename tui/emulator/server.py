@@ -107,6 +107,19 @@ class CancelledAtShutdown(logging.Filter):
         return True
 
 
+class FaultsInOneLine(logging.Filter):
+    """An injected reset or drop is one line ("fault: drop on create_items …"), not uvicorn's traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from tui.emulator.faults import InjectedReset
+
+        if record.exc_info and isinstance(record.exc_info[1], InjectedReset):
+            record.msg, record.args = str(record.exc_info[1]), ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"  # asked for with --faults: not an error
+        return True
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port, or ServeError saying why not in one line."""
     bare = host.strip("[]")
@@ -183,6 +196,7 @@ def serve(
     async def run() -> None:
         quiet_accept_errors(asyncio.get_running_loop())
         logging.getLogger("uvicorn.error").addFilter(CancelledAtShutdown())
+        logging.getLogger("uvicorn.error").addFilter(FaultsInOneLine())
         await server.serve(sockets=[sock])
 
     previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -17,7 +17,7 @@ from textual.screen import Screen
 
 from tui.api.models import Item, Message
 from tui.config import Settings
-from tui.ids import is_owner_id
+from tui.ids import id_problem, is_owner_id
 from tui.screens.feedback import copy_text, report
 from tui.screens.find_keys import FindKeys
 from tui.screens.navigation import OpenMigrated, OpenThread, ShowLedger
@@ -438,7 +438,7 @@ class BrowserScreen(FindKeys, WriteKeys, Screen):
 
             self.open_prompt = InputPrompt(
                 f"Open a thread or conversation by id, or jump to a {word} of this one",
-                placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: None if v else "Type an id.",
+                placeholder=f"thread_…, conv_… or a {word} id", check=lambda v: id_problem(v, word),
                 hint=f"A {word} id opens the page around it, highlighted.", submit=jump)
             self.app.install_screen(self.open_prompt, f"open-prompt-{id(self)}")
         return self.open_prompt
