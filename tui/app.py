@@ -82,14 +82,7 @@ class ThreadscopeApp(App):
         name, warning = usable_theme(self, self.settings.theme)
         if warning:
             self.theme_warnings.append(warning)
-        if self.get_theme(name).dark:
-            # Dark like Textual's default: set before anything is parsed (set_reactive, for constructors) and
-            # hand its variables to the style sheet; the watcher would parse every style sheet a second time.
-            self.set_reactive(App.theme, name)
-            self.set_class(True, f"-theme-{name}", update=False)
-            self.stylesheet.set_variables(self.get_css_variables())
-        else:
-            self.theme = name  # a light theme also changes the ANSI colour mapping: only the watcher does that
+        self.theme = name
 
     def on_ready(self) -> None:
         # Textual's Ready: the first frame is on screen and start-up's long-lived objects all exist.

@@ -122,21 +122,6 @@ async def test_starting_in_a_theme_paints_what_switching_to_it_does(make_harness
     assert screens[0] == screens[1]
 
 
-async def test_starting_in_a_dark_theme_parses_the_css_once(make_harness, monkeypatch):
-    """A dark theme (like Textual's default) is in place before the first parse: no refresh of every
-    style sheet before the first frame, as setting the theme through its watcher would queue."""
-    from tui.app import ThreadscopeApp
-    from tui.emulator.demo import ORDER_BOT
-
-    refreshes = []
-    monkeypatch.setattr(ThreadscopeApp, "refresh_css", lambda app, animate=True: refreshes.append(app.theme))
-    h = make_harness(open_thread=ORDER_BOT, theme="threadscope-lantern")
-    async with h.app.run_test(size=(120, 40)) as pilot:
-        await h.settle(pilot)
-        assert h.app.theme == "threadscope-lantern"
-    assert refreshes == []
-
-
 def _contrast(a: str, b: str) -> float:
     return contrast_ratio(Color.parse(a), Color.parse(b))
 
