@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.ids import is_owner_id
 from tui.inert import make_inert
 
 # Kept free for the position when the backend's form is chosen, so that the backend does not
@@ -96,7 +97,7 @@ def _head(parts: dict[str, Any], level: Head) -> Text:
     if level.extras and parts["workspace"]:
         text.append(f" · {'ws ' if level.extras == 'brief' else 'workspace '}{make_inert(parts['workspace'])}")
     where = parts["where"]
-    is_id = where.startswith(("thread_", "conv_"))
+    is_id = is_owner_id(where)
     family = parts["family"] if level.family or not is_id else ""
     if family:
         text.append(f" │ {family if level.family == 'full' else family.split()[0]}")
